@@ -1,0 +1,159 @@
+"""The `angui` command line: thin commands over the ingest and answer modules."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="安规助手：带出处的安全生产法规问答。")
+
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="索引目录（默认 ANGUI_INDEX_DIR 或 ./data/index）")]
+
+
+def _kb(index: Path | None):
+    """Open the knowledge base for a command."""
+    from angui.config import load_settings
+    from angui.kb import KnowledgeBase
+
+    return KnowledgeBase(load_settings(index_dir=index))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="文件或文件夹（递归）")],
+    index: IndexOpt = None,
+) -> None:
+    """导入文档：逐条/逐行切分为可引用单元并写入索引。"""
+    from ingest.pipeline import ingest_paths
+
+    try:
+        report = ingest_paths(_kb(index), paths, echo=typer.echo)
+    except Exception as exc:  # fatal: store unreachable, bad catalog, …
+        typer.echo(f"导入失败：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    if report.skipped:
+        typer.echo("以下文件未导入：", err=True)
+        for f in report.skipped:
+            typer.echo(f"  {f.path}：{f.reason}", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def remove(doc: Annotated[str, typer.Argument(help="文件名、路径或文档标题")], index: IndexOpt = None) -> None:
+    """从索引中删除一个文档。"""
+    from ingest.metadata import nfkc
+
+    kb = _kb(index)
+    docs = kb.store.documents()
+    hits = [k for k, m in docs.items() if k == nfkc(Path(doc).name) or m["title"] == doc]
+    if len(hits) != 1:
+        names = "、".join(hits) if hits else "无"
+        typer.echo(f"无法确定要删除的文档“{doc}”（匹配：{names}）。请用 angui stats 查看文件名。", err=True)
+        raise typer.Exit(2)
+    n = kb.store.remove(hits[0])
+    kb.lexical()
+    typer.echo(f"已删除 {hits[0]}（{n} 个单元）。")
+
+
+@app.command()
+def stats(index: IndexOpt = None) -> None:
+    """列出已入库文档：标题、版本、状态、单元数、来源。"""
+    from rich.console import Console
+    from rich.table import Table
+
+    docs = _kb(index).store.documents()
+    table = Table("标题", "版本", "状态", "文号", "单元数", "来源", title=f"已入库文档 {len(docs)} 个")
+    total = 0
+    for m in sorted(docs.values(), key=lambda m: (m["family"], m["status"] != "现行", m["title"])):
+        table.add_row(m["title"], m["edition"], m["status"], m["doc_no"], str(m["units"]), m["source"])
+        total += int(m["units"])
+    Console(width=200).print(table)
+    typer.echo(f"合计 {total} 个单元。")
+
+
+def _composer(index: Path | None):
+    """The answer service for a command (models loaded once)."""
+    from angui.config import load_settings
+    from bot.service import open_composer
+
+    return open_composer(load_settings(index_dir=index))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="问题；写 - 则从标准输入逐行读取，每行输出一个 JSON")],
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    k: Annotated[int, typer.Option("-k", help="引用条数")] = 5,
+) -> None:
+    """提问：给出带出处的答案。"""
+    import sys
+
+    composer = _composer(index)
+    if question == "-":
+        for line in sys.stdin:
+            if line.strip():
+                typer.echo(to_json(composer.ask(line.strip(), k)))
+        return
+    result = composer.ask(question, k)
+    typer.echo(to_json(result, indent=2) if as_json else render(result))
+
+
+@app.command()
+def chat(index: IndexOpt = None, k: Annotated[int, typer.Option("-k")] = 5) -> None:
+    """交互式问答（输入空行或 Ctrl-D 退出）。"""
+    composer = _composer(index)
+    typer.echo("安规助手：请输入问题（空行退出）。")
+    while True:
+        try:
+            question = input("问> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        typer.echo(render(composer.ask(question, k)) + "\n")
+
+
+@app.command("eval")
+def eval_cmd(
+    file: Annotated[Path, typer.Argument(help="JSONL 问题集（q / keys / must / none）")],
+    index: IndexOpt = None,
+    k: Annotated[int, typer.Option("-k")] = 5,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="逐题输出")] = False,
+) -> None:
+    """评测：hit@1、hit@5、must、拒答率、误拒数。"""
+    from bot.evaluate import evaluate
+
+    composer = _composer(index)
+    result = evaluate(composer.ask, file, k)
+    if verbose:
+        for r in result.rows:
+            typer.echo(to_json(r))
+    f = result.figures()
+    typer.echo(f"题数 {f['questions']}  hit@1 {f['hit@1']:.3f}  hit@5 {f['hit@5']:.3f}  must {f['must']:.3f}  "
+               f"拒答 {f['refusals']:.3f}  误拒 {f['wrong_refusals']}  p50 {f['p50_ms']:.0f} ms  p95 {f['p95_ms']:.0f} ms")
+
+
+def render(result: dict) -> str:
+    """Plain-text answer for people: the answer, then quoted warnings."""
+    text = result["answer"]
+    if result["warnings"]:
+        text += "\n\n注意：" + "；".join(result["warnings"])
+    return text
+
+
+def to_json(obj: object, indent: int | None = None) -> str:
+    """UTF-8 JSON for output."""
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, indent=indent)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

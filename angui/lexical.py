@@ -1,0 +1,111 @@
+"""BM25 over jieba tokens of NFKC-normalised text, persisted beside the index and rebuilt from the store."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import pickle
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
+STOPWORDS = frozenset(
+    "的 了 和 与 及 或 是 在 对 为 有 要 把 被 将 等 中 其 之 于 以 由 从 哪些 什么 怎么 怎样 如何 哪 吗 呢 吧 啊 "
+    "哪个 哪几 几 多少 是否 应当 应该 需要 进行 一下 这个 那个 我们 你们 他们 请问 请 一 个 "
+    "哪天 何时 时候 什么时候 哪里 多久 为什么 怎么办 会 能 可以 吗 么 啥 咋 哪些 有没有 没有 得 地 着 过".split()
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC-fold (full-width digits/letters to ASCII) and lowercase."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode jieba tokens of normalised text, without punctuation and stop words."""
+    return [t for t in jieba.cut_for_search(normalise(text)) if _KEEP.search(t) and t not in STOPWORDS]
+
+
+class BM25Index:
+    """An inverted-index BM25 (Okapi) over unit ids; fast enough for 100k units."""
+
+    def __init__(self, k1: float = 1.5, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.ids: list[str] = []
+        self.tokens: dict[str, list[str]] = {}
+        self.signature = ""
+        self._postings: dict[str, list[tuple[int, int]]] = {}
+        self._lengths: list[int] = []
+        self._avg = 1.0
+
+    def build(self, items: Iterable[tuple[str, str]], signature: str, known: dict[str, list[str]] | None = None) -> None:
+        """Index (id, text) pairs; tokens already known for an id are reused."""
+        known = known or {}
+        self.tokens = {i: known[i] if i in known else tokenize(t) for i, t in items}
+        self.ids = list(self.tokens)
+        self.signature = signature
+        self._index()
+
+    def _index(self) -> None:
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._lengths = []
+        for n, i in enumerate(self.ids):
+            toks = self.tokens[i]
+            self._lengths.append(len(toks))
+            for tok, tf in Counter(toks).items():
+                postings[tok].append((n, tf))
+        self._postings = dict(postings)
+        self._avg = (sum(self._lengths) / len(self._lengths)) if self._lengths else 1.0
+
+    def idf(self, token: str) -> float:
+        """Okapi idf with the usual +1 floor so common terms never score negative."""
+        df = len(self._postings.get(token, ()))
+        return math.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))
+
+    def search(self, query: str, k: int = 20) -> list[tuple[str, float]]:
+        """Top-k (id, score) for a query."""
+        scores: dict[int, float] = defaultdict(float)
+        for tok in set(tokenize(query)):
+            plist = self._postings.get(tok)
+            if not plist:
+                continue
+            idf = self.idf(tok)
+            for n, tf in plist:
+                norm = self.k1 * (1 - self.b + self.b * self._lengths[n] / self._avg)
+                scores[n] += idf * tf * (self.k1 + 1) / (tf + norm)
+        best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        return [(self.ids[n], s) for n, s in best]
+
+    def save(self, path: Path) -> None:
+        """Persist tokens and signature (postings are rebuilt on load)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump({"signature": self.signature, "ids": self.ids, "tokens": self.tokens}, fh)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> BM25Index | None:
+        """The persisted index, or None when absent or unreadable."""
+        try:
+            with path.open("rb") as fh:
+                data = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError):
+            return None
+        index = cls()
+        index.signature, index.ids, index.tokens = data["signature"], data["ids"], data["tokens"]
+        index._index()
+        return index
+
+
+def signature(fingerprints: Iterable[str]) -> str:
+    """Identity of a set of live document versions."""
+    return hashlib.sha256("\n".join(sorted(fingerprints)).encode()).hexdigest()[:16]

@@ -1,0 +1,135 @@
+"""Chroma-backed unit store: a units collection plus a document registry that marks the live version."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+
+from angui.schema import DocMeta, Unit, doc_from_metadata, unit_id, unit_metadata
+
+
+@dataclass
+class StoredUnit:
+    """A unit as read back from the store."""
+
+    id: str
+    text: str
+    meta: dict
+
+    @property
+    def doc(self) -> DocMeta:
+        return doc_from_metadata(self.meta)
+
+
+def open_client(index_dir: Path, chroma_url: str | None = None) -> chromadb.ClientAPI:
+    """HttpClient when a Chroma server URL is given, else a PersistentClient under the index dir."""
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
+
+
+class Store:
+    """Units of every document, embedded in one space; only registered fingerprints are live.
+
+    A document is written in three steps — new units, then the registry entry, then old units
+    deleted — so a crash at any point leaves the previous version answering.
+    """
+
+    def __init__(self, client: chromadb.ClientAPI, space: str) -> None:
+        self.client = client
+        self.space = space
+        self.units = client.get_or_create_collection(
+            f"angui-units-{space}", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        )
+        self.docs = client.get_or_create_collection(f"angui-docs-{space}", embedding_function=None)
+        self._batch = min(client.get_max_batch_size(), 2000)
+
+    def documents(self) -> dict[str, dict]:
+        """Live documents: doc_key -> registry metadata (DocMeta fields, units, ingested_at)."""
+        got = self.docs.get(include=["metadatas"])
+        return {i: m for i, m in zip(got["ids"], got["metadatas"])}
+
+    def live_fingerprints(self) -> list[str]:
+        """Fingerprints of the live version of every document."""
+        return sorted(m["fingerprint"] for m in self.documents().values())
+
+    def is_current(self, doc: DocMeta) -> bool:
+        """True when this exact version of the document is already live."""
+        got = self.docs.get(ids=[doc.doc_key], include=["metadatas"])
+        return bool(got["ids"]) and got["metadatas"][0].get("fingerprint") == doc.fingerprint
+
+    def write_document(self, doc: DocMeta, units: Sequence[Unit], vectors: np.ndarray) -> None:
+        """Write a document's units, then make them live, then drop the previous version."""
+        ids = [unit_id(doc.fingerprint, u.loc) for u in units]
+        metas = [unit_metadata(doc, u) for u in units]
+        for i in range(0, len(ids), self._batch):
+            sl = slice(i, i + self._batch)
+            self.units.upsert(
+                ids=ids[sl], embeddings=vectors[sl], documents=[u.text for u in units[sl]], metadatas=metas[sl]
+            )
+        record = {**asdict(doc), "units": len(units), "ingested_at": time.strftime("%Y-%m-%d %H:%M:%S")}
+        self.docs.upsert(ids=[doc.doc_key], embeddings=[[1.0]], documents=[json.dumps(record, ensure_ascii=False)],
+                         metadatas=[record])
+        self.units.delete(where={"$and": [{"doc_key": doc.doc_key}, {"fingerprint": {"$ne": doc.fingerprint}}]})
+
+    def remove(self, doc_key: str) -> int:
+        """Delete a document and its units; returns how many units went."""
+        got = self.units.get(where={"doc_key": doc_key}, include=[])
+        self.docs.delete(ids=[doc_key])
+        if got["ids"]:
+            self.units.delete(ids=got["ids"])
+        return len(got["ids"])
+
+    def purge_orphans(self) -> int:
+        """Delete units left by an interrupted write (fingerprint not live)."""
+        live = self.live_fingerprints()
+        where = {"fingerprint": {"$nin": live}} if live else None
+        got = self.units.get(where=where, include=[]) if where else self.units.get(include=[])
+        if got["ids"]:
+            self.units.delete(ids=got["ids"])
+        return len(got["ids"])
+
+    def iter_units(self, page: int = 2000) -> Iterator[StoredUnit]:
+        """Every live unit (text and metadata), in pages."""
+        live = self.live_fingerprints()
+        if not live:
+            return
+        offset = 0
+        while True:
+            got = self.units.get(where={"fingerprint": {"$in": live}}, include=["documents", "metadatas"],
+                                 limit=page, offset=offset)
+            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield StoredUnit(i, t, m)
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
+    def get(self, ids: Sequence[str]) -> list[StoredUnit]:
+        """Units by id, in the order asked."""
+        got = self.units.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {i: StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(self, vector: np.ndarray, k: int, live: Sequence[str]) -> list[tuple[str, float]]:
+        """Nearest live units to a query vector: (id, cosine similarity)."""
+        if not live:
+            return []
+        got = self.units.query(query_embeddings=[vector], n_results=k, where={"fingerprint": {"$in": list(live)}},
+                               include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]

@@ -1,0 +1,1 @@
+"""Read path: retrieve units, compose cited answers, serve them on a channel."""

@@ -1,0 +1,77 @@
+"""Score answers against a question set in the format of shared/eval/dev.jsonl."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.sentences import norm
+
+MAX_UNIT_CHARS = 1500  # a "citation" longer than this is a chunk dump, not a unit, and scores nothing
+
+
+def _key(text: str) -> str:
+    return norm(text.replace('"', "“"))
+
+
+def hit_rank(keys: Iterable[str], citations: list[dict]) -> int | None:
+    """1-based rank of the first citation whose text holds one of the keys."""
+    ks = [_key(k) for k in keys]
+    for c in citations:
+        if len(c["text"]) <= MAX_UNIT_CHARS and any(k in _key(c["text"]) for k in ks):
+            return c["n"]
+    return None
+
+
+@dataclass
+class EvalResult:
+    """Per-question outcomes and the aggregate figures."""
+
+    rows: list[dict] = field(default_factory=list)
+
+    def figures(self) -> dict[str, float]:
+        real = [r for r in self.rows if not r["none"]]
+        none = [r for r in self.rows if r["none"]]
+        with_must = [r for r in real if r["must_total"]]
+        lat = sorted(r["ms"] for r in self.rows)
+        return {
+            "questions": len(self.rows),
+            "hit@1": _share(real, lambda r: r["rank"] == 1),
+            "hit@5": _share(real, lambda r: r["rank"] is not None and r["rank"] <= 5),
+            "must": _share(with_must, lambda r: r["must_ok"]),
+            "refusals": _share(none, lambda r: not r["found"]),
+            "wrong_refusals": sum(1 for r in real if not r["found"]),
+            "p50_ms": lat[len(lat) // 2] if lat else 0.0,
+            "p95_ms": lat[min(len(lat) - 1, int(len(lat) * 0.95))] if lat else 0.0,
+        }
+
+
+def _share(rows: list[dict], ok: Callable[[dict], bool]) -> float:
+    return round(sum(1 for r in rows if ok(r)) / len(rows), 4) if rows else 1.0
+
+
+def evaluate(ask: Callable[[str, int], dict], path: Path, k: int = 5) -> EvalResult:
+    """Ask every question of a JSONL set and score the answers."""
+    result = EvalResult()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        t0 = time.perf_counter()
+        ans = ask(item["q"], k)
+        ms = (time.perf_counter() - t0) * 1000
+        must = item.get("must", [])
+        result.rows.append({
+            "id": item.get("id", ""),
+            "q": item["q"],
+            "none": bool(item.get("none")),
+            "found": ans["found"],
+            "rank": hit_rank(item.get("keys", []), ans["citations"][:k]) if ans["found"] else None,
+            "must_total": len(must),
+            "must_ok": all(_key(m) in _key(ans["answer"]) for m in must),
+            "ms": round(ms, 1),
+        })
+    return result

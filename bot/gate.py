@@ -1,0 +1,56 @@
+"""The answer gate: answer only when the question is about work safety and the evidence is strong."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from angui.embeddings import Embedder, EmbeddingCache, embed_cached
+from bot.retrieve import Retrieval
+from bot.sentences import coverage
+
+ANCHORS = Path(__file__).resolve().parents[1] / "prompts" / "anchors.toml"
+
+
+@dataclass
+class Verdict:
+    """Whether to answer, with the signals that decided it."""
+
+    found: bool
+    signals: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Gate:
+    """Meaning (nearest labelled example question) plus evidence (dense similarity, term coverage)."""
+
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache, anchors: Path = ANCHORS,
+                 margin: float = 0.0, min_dense: float = 0.80, min_cover: float = 0.45) -> None:
+        data = tomllib.loads(anchors.read_text(encoding="utf-8"))
+        self.margin, self.min_dense, self.min_cover = margin, min_dense, min_cover
+        self._in = self._embed(embedder, cache, data["in_domain"])
+        self._off = self._embed(embedder, cache, data["off_topic"])
+
+    @staticmethod
+    def _embed(embedder: Embedder, cache: EmbeddingCache, questions: list[str]) -> np.ndarray:
+        """Anchor questions embedded as queries (cached, so only the first run pays)."""
+        vecs, _ = embed_cached(lambda ts: np.stack([embedder.embed_query(t) for t in ts]), cache, questions,
+                               key_prefix="query: ")
+        return vecs
+
+    def judge(self, retrieval: Retrieval, terms: dict[str, float]) -> Verdict:
+        """Decide found/not found for a retrieval."""
+        if not retrieval.hits:
+            return Verdict(False, warnings=["知识库为空或没有可检索的内容"])
+        if any(h.exact for h in retrieval.hits):
+            return Verdict(True, {"exact": 1.0})
+        q = retrieval.query_vector
+        domain = float(np.max(self._in @ q) - np.max(self._off @ q))
+        cover = max(coverage(h.unit.text, terms) for h in retrieval.hits[:3])
+        signals = {"domain": round(domain, 4), "dense": round(retrieval.dense_top, 4), "cover": round(cover, 4)}
+        on_topic = domain > self.margin
+        evidence = cover >= self.min_cover or retrieval.dense_top >= self.min_dense
+        return Verdict(on_topic and evidence, signals)

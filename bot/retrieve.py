@@ -1,0 +1,128 @@
+"""Hybrid retrieval: exact references first, then dense + BM25 fused by reciprocal rank, editions ordered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from angui.kb import KnowledgeBase
+from angui.store import StoredUnit
+from angui.lexical import tokenize
+from bot.refs import find_references
+from bot.sentences import coverage
+
+STATUS_RANK = {"现行": 0, "已修订": 1, "已废止": 2}
+RRF_K = 60
+
+
+@dataclass
+class Hit:
+    """A retrieved unit with the scores that placed it."""
+
+    unit: StoredUnit
+    score: float = 0.0
+    dense: float = 0.0
+    lexical: float = 0.0
+    exact: bool = False
+
+
+@dataclass
+class Retrieval:
+    """Ranked hits plus the signals the answer gate needs."""
+
+    question: str
+    hits: list[Hit]
+    query_vector: np.ndarray
+    dense_top: float = 0.0
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    """Searches the live units of a knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, pool: int = 30) -> None:
+        self.kb = kb
+        self.pool = pool
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the document registry and the lexical index (after an ingest)."""
+        self.docs = self.kb.store.documents()
+        self.live = sorted(m["fingerprint"] for m in self.docs.values())
+        self.families = sorted({m["family"] for m in self.docs.values()})
+        self.lexical = self.kb.lexical(self.live)
+        self._current = {}
+        for m in sorted(self.docs.values(), key=lambda m: -STATUS_RANK.get(m["status"], 3)):
+            self._current[m["family"]] = m  # the best-status edition wins
+
+    def search(self, question: str, k: int = 5) -> Retrieval:
+        """Top-k hits for a question."""
+        qvec = self.kb.embedder.embed_query(question)
+        dense = self.kb.store.query(qvec, self.pool, self.live)
+        lexical = self.lexical.search(question, self.pool)
+        fused: dict[str, Hit] = {}
+        for rank, (uid, cos) in enumerate(dense):
+            fused.setdefault(uid, Hit(None, dense=cos)).score += 1 / (RRF_K + rank)  # type: ignore[arg-type]
+        for rank, (uid, s) in enumerate(lexical):
+            hit = fused.setdefault(uid, Hit(None))  # type: ignore[arg-type]
+            hit.lexical = s
+            hit.score += 1 / (RRF_K + rank)
+        units = {u.id: u for u in self.kb.store.get(list(fused))}
+        terms = self.lexical_terms(question)
+        top_rrf = max((h.score for h in fused.values()), default=1.0)
+        for uid, hit in fused.items():
+            hit.unit = units.get(uid)  # type: ignore[assignment]
+            if hit.unit is not None:
+                hit.score = 0.5 * hit.score / top_rrf + 0.5 * coverage(hit.unit.text, terms)
+        hits = sorted((h for h in fused.values() if h.unit is not None), key=lambda h: -h.score)[: max(k * 3, 15)]
+        order = {h.unit.id: i for i, h in enumerate(hits)}
+        exact = self._exact(question, order)
+        seen = {h.unit.id for h in exact}
+        hits = exact + [h for h in hits if h.unit.id not in seen]
+        hits = self._prefer_current(hits)
+        return Retrieval(question, hits[:k], qvec, dense_top=dense[0][1] if dense else 0.0)
+
+    def lexical_terms(self, question: str) -> dict[str, float]:
+        """The question's search terms with their idf weights (unknown terms weigh like the rarest)."""
+        return {t: self.lexical.idf(t) for t in set(tokenize(question))}
+
+    def _exact(self, question: str, order: dict[str, int]) -> list[Hit]:
+        """Units named by number in the question, current edition first."""
+        out: list[Hit] = []
+        for ref in find_references(question, self.families):
+            docs = [m for m in self.docs.values() if not ref.families or m["family"] in ref.families]
+            if not docs:
+                continue
+            got = self.kb.store.units.get(
+                where={"$and": [{"fingerprint": {"$in": [m["fingerprint"] for m in docs]}}, {"base_loc": ref.loc}]},
+                include=["documents", "metadatas"],
+            )
+            units = [StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+            named = bool(ref.families)
+            units.sort(key=lambda u: (not named and u.id not in order, STATUS_RANK.get(u.meta["status"], 3),
+                                      order.get(u.id, 10**6), u.meta["loc"]))
+            out += [Hit(u, score=1.0, exact=True) for u in units[: 6 if named else 3]]
+        return out
+
+    def _twin_id(self, meta: dict) -> str | None:
+        """Id of the same provision in the current edition, for a superseded unit."""
+        current = self._current.get(meta["family"])
+        if meta["status"] == "现行" or not current or current["fingerprint"] == meta["fingerprint"]:
+            return None
+        return f"{current['fingerprint']}:{meta['loc']}"
+
+    def _prefer_current(self, hits: list[Hit]) -> list[Hit]:
+        """Put the current edition's same provision (fetched if missing) above each superseded unit."""
+        ids = {h.unit.id for h in hits}
+        missing = [t for h in hits if (t := self._twin_id(h.unit.meta)) and t not in ids]
+        twins = {u.id: u for u in self.kb.store.get(missing)} if missing else {}
+        result: list[Hit] = []
+        for hit in hits:
+            twin = self._twin_id(hit.unit.meta)
+            if twin in twins:
+                result.append(Hit(twins.pop(twin), score=hit.score, exact=hit.exact))
+            result.append(hit)
+        pos = {h.unit.id: i for i, h in enumerate(result)}
+        key = [max(i, pos.get(self._twin_id(h.unit.meta) or "", -1) + 0.5) for i, h in enumerate(result)]
+        return [h for _, h in sorted(zip(key, result), key=lambda kh: kh[0])]

@@ -1,0 +1,63 @@
+"""Split unit text into quotable pieces and score them against a question."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+_SENT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
+_FIELD = re.compile(r"^([^：:\n]{1,12})[：:](.*)$")
+_ITEM = re.compile(r"[（(]\s*[0-9０-９一二三四五六七八九十]+\s*[）)]|(?<![0-9０-９])[0-9０-９]{1,2}[、．.](?![0-9０-９])")
+_SEP = re.compile(r"\s+")
+
+
+def norm(text: str) -> str:
+    """NFKC, lowercase, no whitespace: the form quotes and keys are compared in."""
+    return _SEP.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a text, verbatim, split at 。；！？ and line ends."""
+    return [s.strip() for s in _SENT.findall(text) if s.strip(" \t　")]
+
+
+def fields(text: str) -> dict[str, str]:
+    """`列名：值` lines of a row unit (multi-line values are joined to their field)."""
+    out: dict[str, str] = {}
+    last = None
+    for line in text.splitlines():
+        m = _FIELD.match(line.strip())
+        if m and not _ITEM.match(line.strip()):
+            last = m.group(1).strip()
+            out[last] = m.group(2).strip()
+        elif last and line.strip():
+            out[last] += "\n" + line.strip()
+    return out
+
+
+def items(text: str) -> list[str]:
+    """Enumerated items of a text — （一）, （１）, 1、 — or its lines, or its sentences."""
+    parts = [p.strip(" ；;。\n") for p in _ITEM.split(text) if p.strip(" ；;。\n")]
+    if len(parts) >= 2:
+        return parts
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines if len(lines) >= 2 else sentences(text)
+
+
+def coverage(piece: str, terms: dict[str, float]) -> float:
+    """Share of the question's term weight found in a piece of text."""
+    total = sum(terms.values()) or 1.0
+    p = norm(piece)
+    return sum(w for t, w in terms.items() if t in p) / total
+
+
+def best_sentences(text: str, terms: dict[str, float], n: int = 2, keep: Callable[[str], bool] | None = None) -> list[str]:
+    """The n sentences of a text that cover most of the question's terms, in text order."""
+    cands = [s for s in sentences(text) if not keep or keep(s)]
+    if not cands:
+        return []
+    scored = sorted(((coverage(s, terms), -i, s) for i, s in enumerate(cands)), reverse=True)
+    top = scored[0][0]
+    chosen = [(-negi, s) for c, negi, s in scored[:n] if c >= max(top * 0.6, 1e-9)] or [(-scored[0][1], scored[0][2])]
+    return [s for _, s in sorted(chosen)]

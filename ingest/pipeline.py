@@ -1,0 +1,122 @@
+"""Ingest files: load → parse structure → units → embed (cached) → store, with a per-file report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from angui.embeddings import count_uncached, embed_cached
+from angui.kb import KnowledgeBase
+from angui.schema import DocMeta, Unit
+from ingest.errors import SkipFile
+from ingest.loaders import iter_files, load
+from ingest.metadata import build_meta, load_catalog
+from ingest.structure import parse_units
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class FileResult:
+    """Outcome for one file: status is ok, unchanged or skipped."""
+
+    path: Path
+    status: str
+    units: int = 0
+    reason: str = ""
+    title: str = ""
+
+
+@dataclass
+class IngestReport:
+    """All file outcomes plus where the time went."""
+
+    files: list[FileResult] = field(default_factory=list)
+    embedded: int = 0
+    seconds: dict[str, float] = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "store": 0.0})
+
+    @property
+    def skipped(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "skipped"]
+
+    @property
+    def units(self) -> int:
+        return sum(f.units for f in self.files if f.status == "ok")
+
+    def summary(self) -> str:
+        """One Chinese summary line."""
+        n = {s: sum(f.status == s for f in self.files) for s in ("ok", "unchanged", "skipped")}
+        return (f"共 {len(self.files)} 个文件：入库 {n['ok']}，未变化 {n['unchanged']}，跳过 {n['skipped']}；"
+                f"写入 {self.units} 个单元，新嵌入 {self.embedded} 条文本。")
+
+
+def embed_text(doc: DocMeta, unit: Unit, limit: int) -> str:
+    """What the dense vector covers: title, loc and heading, then the start of the unit text."""
+    head = " ".join(p for p in (doc.title, unit.loc, unit.heading) if p)
+    return f"{head}\n{unit.text}"[:limit]
+
+
+def line_for(result: FileResult) -> str:
+    """The report line printed for one file."""
+    if result.status == "ok":
+        return f"✓ {result.path}：{result.units} 个单元（{result.title}）"
+    if result.status == "unchanged":
+        return f"= {result.path}：未变化，跳过嵌入"
+    return f"✗ {result.path}：已跳过 — {result.reason}"
+
+
+def ingest_paths(kb: KnowledgeBase, paths: list[Path], echo: Echo = print, show_progress: bool = True) -> IngestReport:
+    """Ingest files and folders into the knowledge base; nothing stored is lost on a bad file."""
+    report = IngestReport()
+    catalog = load_catalog(kb.settings.catalog)
+    kb.store.purge_orphans()
+    pending: list[tuple[FileResult, DocMeta, list[Unit]]] = []
+    t0 = time.perf_counter()
+    for path in iter_files(paths):
+        result = FileResult(path, "ok")
+        report.files.append(result)
+        try:
+            loaded = load(path, kb.settings.max_file_mb)
+            meta = build_meta(path, loaded, catalog)
+            result.title = meta.title
+            if kb.store.is_current(meta):
+                result.status = "unchanged"
+                echo(line_for(result))
+                continue
+            units = parse_units(loaded)
+            if not units:
+                raise SkipFile("未识别出可引用的内容")
+        except SkipFile as exc:
+            result.status, result.reason = "skipped", exc.reason
+            echo(line_for(result))
+            continue
+        result.units = len(units)
+        pending.append((result, meta, units))
+    report.seconds["parse"] = time.perf_counter() - t0
+    if pending:
+        _embed_and_store(kb, pending, report, echo, show_progress)
+    echo(report.summary())
+    return report
+
+
+def _embed_and_store(kb: KnowledgeBase, pending: list, report: IngestReport, echo: Echo, show: bool) -> None:
+    """Embed every pending unit under one progress bar, then write document by document."""
+    limit = kb.settings.embed_max_chars
+    texts = [embed_text(meta, u, limit) for _, meta, units in pending for u in units]
+    t0 = time.perf_counter()
+    todo = count_uncached(kb.cache, texts)
+    with tqdm(total=todo, unit="单元", desc="嵌入", disable=not show or todo == 0, dynamic_ncols=True) as bar:
+        vectors, report.embedded = embed_cached(kb.embedder.embed_passages, kb.cache, texts, progress=bar.update)
+    report.seconds["embed"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    start = 0
+    for result, meta, units in pending:
+        kb.store.write_document(meta, units, vectors[start : start + len(units)])
+        start += len(units)
+        echo(line_for(result))
+    kb.lexical()
+    report.seconds["store"] = time.perf_counter() - t0
