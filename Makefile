@@ -1,0 +1,26 @@
+# Set-up and checks. `make demo`: install and answer a sample question; `make test`: install and run the tests.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+QUESTION ?= 重点行业领域重大隐患清零行动的完成时限是什么？
+
+.PHONY: demo test system venv
+
+system:
+	@command -v catdoc >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq catdoc >/dev/null; \
+	  else echo "提示：未安装 catdoc，旧版 .doc 文件将被跳过（sudo apt-get install catdoc）"; fi; }
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+demo: system $(BIN)/python
+	$(BIN)/pip install -q -e .
+	$(BIN)/angui ingest knowledge
+	$(BIN)/angui ask "$(QUESTION)"
+
+test: system $(BIN)/python
+	$(BIN)/pip install -q -e '.[st,test]'
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -1,0 +1,5 @@
+"""`python -m angui` runs the CLI."""
+
+from angui.cli import main
+
+main()

@@ -1,0 +1,170 @@
+"""Ingest end to end: units in the store, unchanged re-runs, replacement, bad inputs, crashes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from conftest import REPO, SEED, ingest_into, open_kb, run_cli
+
+
+def _units(index: Path) -> dict[str, dict]:
+    """loc -> metadata of every live unit."""
+    return {u.meta["loc"]: u.meta for u in open_kb(index).store.iter_units()}
+
+
+def test_seed_document_points_rows_and_metadata(seed_index):
+    units = _units(seed_index)
+    points = [loc for loc, m in units.items() if m["kind"] == "point"]
+    rows = [loc for loc, m in units.items() if m["kind"] == "row"]
+    assert set(points) == set("一二三四五六七八九十")
+    assert len(rows) == 18
+    docs = open_kb(seed_index).store.documents()
+    (meta,) = docs.values()
+    assert meta["title"] == "2022年雨花区工贸行业安全生产监督管理工作要点"
+    assert meta["status"] == "现行" and meta["edition"] == "2022-03-15"
+    assert meta["units"] == len(units)
+
+
+def test_row_four_keeps_its_fields_together(seed_index):
+    kb = open_kb(seed_index)
+    row = next(u for u in kb.store.iter_units() if u.meta["loc"] == "附件 第4项")
+    for label in ("牵头单位：", "落实单位：", "完成时限：按市局规定时限推进", "粉尘涉爆、有限空间重大隐患6月份清零"):
+        assert label in row.text
+
+
+def test_unchanged_rerun_embeds_nothing(seed_copy):
+    report = ingest_into(seed_copy, SEED)
+    assert report.embedded == 0
+    assert [f.status for f in report.files] == ["unchanged"]
+
+
+def test_changed_file_replaces_units_and_keeps_ids_stable(seed_copy, tmp_path):
+    doc = tmp_path / "规定.txt"
+    doc.write_text("第一条 为了测试，制定本规定。\n第二条 企业应当每月检查一次灭火器。\n", encoding="utf-8")
+    ingest_into(seed_copy, doc)
+    first = {u.id for u in open_kb(seed_copy).store.iter_units() if u.meta["doc_key"] == "规定.txt"}
+    assert len(first) == 2
+    doc.write_text("第一条 为了测试，制定本规定。\n第二条 企业应当每周检查一次灭火器。\n第三条 本规定自公布之日起施行。\n",
+                   encoding="utf-8")
+    report = ingest_into(seed_copy, doc)
+    assert report.embedded == 2  # 第一条 is unchanged, so its vector comes from the cache
+    units = [u for u in open_kb(seed_copy).store.iter_units() if u.meta["doc_key"] == "规定.txt"]
+    assert sorted(u.meta["loc"] for u in units) == ["第一条", "第三条", "第二条"]
+    assert any("每周" in u.text for u in units) and not any("每月" in u.text for u in units)
+    assert first.isdisjoint({u.id for u in units})
+    assert len(open_kb(seed_copy).store.units.get(include=[])["ids"]) == len(_units(seed_copy))  # old units gone
+
+
+def test_bad_inputs_are_reported_with_exit_2_and_nothing_is_lost(seed_copy, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "random.pdf").write_bytes(os.urandom(2048))
+    (bad / "notzip.docx").write_bytes(b"this is not a zip file")
+    (bad / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (bad / "blank.md").write_text(" \n\t\n  ", encoding="utf-8")
+    (bad / "good.txt").write_text("第一条 生产经营单位应当设置安全警示标志。\n", encoding="utf-8")
+    before = _units(seed_copy)
+    proc = run_cli("ingest", str(bad), "--index", str(seed_copy))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    for name in ("empty.txt", "random.pdf", "notzip.docx", "binary.txt", "blank.md"):
+        assert name in out
+    assert "已跳过" in out and "good.txt：1 个单元" in out
+    after = _units(seed_copy)
+    assert set(before) < set(after)
+
+
+def test_oversized_file_is_skipped(seed_copy, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("第一条 内容。\n" * 20000, encoding="utf-8")
+    proc = run_cli("ingest", str(big), "--index", str(seed_copy), env={"ANGUI_MAX_FILE_MB": "0.1"})
+    assert proc.returncode == 2
+    assert "big.txt" in proc.stdout and "ANGUI_MAX_FILE_MB" in proc.stdout
+
+
+def test_remove_and_stats(seed_copy, tmp_path):
+    doc = tmp_path / "临时规定(2020-01-01).txt"
+    doc.write_text("第一条 临时内容。\n", encoding="utf-8")
+    ingest_into(seed_copy, doc)
+    stats = run_cli("stats", "--index", str(seed_copy)).stdout
+    assert "临时规定" in stats and "2020-01-01" in stats and "现行" in stats
+    proc = run_cli("remove", doc.name, "--index", str(seed_copy))
+    assert proc.returncode == 0, proc.stderr
+    assert "临时规定" not in run_cli("stats", "--index", str(seed_copy)).stdout
+    assert run_cli("remove", "没有这个文件.txt", "--index", str(seed_copy)).returncode == 2
+
+
+def _kill_when(index: Path, paths: list[Path], ready, seconds: float = 120) -> None:
+    """Start an ingest, SIGKILL it once `ready(stdout_line)` is true for a line, or after `seconds`."""
+    proc = subprocess.Popen([sys.executable, "-m", "angui", "ingest", *map(str, paths), "--index", str(index)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    killer = threading.Timer(seconds, proc.kill)
+    killer.start()
+    for line in proc.stdout:
+        if ready(line):
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    killer.cancel()
+
+
+def _still_answers(index: Path) -> None:
+    answer = run_cli("ask", "--json", "--index", str(index), "重点行业领域重大隐患清零行动的完成时限是什么？")
+    assert answer.returncode == 0, answer.stderr
+    assert '"found": true' in answer.stdout and "按市局规定时限推进" in answer.stdout
+    assert "2022年雨花区工贸行业安全生产监督管理工作要点.txt" in open_kb(index).store.documents()
+
+
+def test_sigkill_midway_leaves_an_index_that_answers(seed_copy, corpus):
+    laws = sorted((corpus / "laws").glob("*.md"))[:4]
+    _kill_when(seed_copy, laws, lambda line: False, seconds=8)  # killed while embedding
+    _still_answers(seed_copy)
+    ingest_into(seed_copy, laws[0])  # warm the cache for one file so the next run reaches the store phase
+    _kill_when(seed_copy, laws, lambda line: line.startswith("✓"))  # killed between document writes
+    _still_answers(seed_copy)
+    report = ingest_into(seed_copy, *laws)  # a clean re-run completes and leaves no orphans
+    assert not report.skipped
+    live = {u.id for u in open_kb(seed_copy).store.iter_units()}
+    assert len(open_kb(seed_copy).store.units.get(include=[])["ids"]) == len(live)
+
+
+def test_lexical_search_folds_full_width(seed_copy, tmp_path):
+    doc = tmp_path / "高处.txt"
+    doc.write_text("第一条 作业高度超过８０ｍ时应当设置防坠落设施。\n", encoding="utf-8")
+    ingest_into(seed_copy, doc)
+    kb = open_kb(seed_copy)
+    hits = kb.lexical().search("80m 防坠落", 3)
+    top = kb.store.get([hits[0][0]])[0]
+    assert "８０ｍ" in top.text
+
+
+def test_unsupported_file_named_explicitly(seed_copy, tmp_path):
+    odd = tmp_path / "notes.xyz"
+    odd.write_text("hello", encoding="utf-8")
+    proc = run_cli("ingest", str(odd), "--index", str(seed_copy))
+    assert proc.returncode == 2 and "notes.xyz" in proc.stdout
+
+
+def test_catalog_overrides_file_name(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(REPO / "knowledge" / "catalog.toml", tmp_path / "catalog.toml")
+    (tmp_path / "catalog.toml").write_text(
+        '[[document]]\nfile = "办法(2016原文,已修订).txt"\ntitle = "某某办法"\nstatus = "已废止"\n', encoding="utf-8")
+    doc = src / "办法(2016原文,已修订).txt"
+    doc.write_text("第一条 测试。\n", encoding="utf-8")
+    from angui.config import load_settings
+    from angui.kb import KnowledgeBase
+    from ingest.pipeline import ingest_paths
+
+    kb = KnowledgeBase(load_settings(index_dir=tmp_path / "idx", catalog=tmp_path / "catalog.toml"))
+    ingest_paths(kb, [src], echo=lambda s: None, show_progress=False)
+    (meta,) = kb.store.documents().values()
+    assert (meta["title"], meta["status"], meta["edition"]) == ("某某办法", "已废止", "2016原文")
