@@ -1,0 +1,300 @@
+"""Loaders and text-quality checks, on the real corpus and on bad inputs made on the fly."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from ingest.errors import SkipFile
+from ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load
+from ingest.quality import garbage_reason
+
+MANUAL = "manual/工贸行业较大危险因素辨识与防范指导手册(2016版).csv"
+GARBLED_DOC = "checklists/19 特种设备隐患检查.doc"
+
+
+def skip_reason(path: Path, **kwargs: float) -> str:
+    """The SkipFile reason load() gives for `path`; fails the test when it loads."""
+    with pytest.raises(SkipFile) as info:
+        load(path, **kwargs)
+    return info.value.reason
+
+
+def text_pdf(text: str) -> bytes:
+    """A minimal valid one-page PDF showing `text` in Helvetica."""
+    stream = f"BT /F1 24 Tf 72 700 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def written(writer: PdfWriter) -> bytes:
+    """Bytes of a PdfWriter's document."""
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+# --- real files -------------------------------------------------------------------------------
+
+
+def test_law_markdown_decodes(corpus: Path) -> None:
+    doc = load(corpus / "laws" / "安全生产法(2021-06-10).md")
+    assert doc.kind == "text" and len(doc.blocks) == 1
+    text = doc.blocks[0].text
+    assert "第二十一条" in text and "\r" not in text and "\u2028" not in text
+
+
+def test_2016_rule_txt(corpus: Path) -> None:
+    doc = load(corpus / "rules" / "生产安全事故应急预案管理办法(2016原文,已修订).txt")
+    assert "第一条" in doc.blocks[0].text and doc.blocks[0].page is None
+
+
+def test_manual_csv_rows(corpus: Path) -> None:
+    doc = load(corpus / MANUAL)
+    assert doc.kind == "table" and len(doc.blocks) == 1128
+    assert [b.loc for b in doc.blocks[:2]] == ["第1行", "第2行"] and doc.blocks[-1].loc == "第1128行"
+    first = doc.blocks[0].fields
+    assert first is not None and first["序号"] == "1" and first["行业"] == "纺织行业"
+    for header in ("较大危险因素", "易发生的事故类型", "主要防范措施", "依据"):
+        assert header in first
+    assert all(b.text == "" and b.fields for b in doc.blocks)
+
+
+def test_checklists(corpus: Path) -> None:
+    files = sorted((corpus / "checklists").iterdir())
+    assert len(files) == 24
+    loaded, refused = {}, {}
+    for path in files:
+        try:
+            loaded[path.name] = load(path)
+        except SkipFile as exc:
+            refused[path.name] = exc.reason
+    assert len(loaded) >= 20
+    assert "文本乱码" in refused[Path(GARBLED_DOC).name]
+    # catdoc misreads these three Word files as 8-bit text: what comes out is mostly mojibake
+    assert set(refused) == {"05 高温熔融金属现场运输隐患排查治理标准.doc", "07 冶金企业煤气隐患排查治理标准.doc",
+                            "19 特种设备隐患检查.doc"}
+    assert all("文本乱码" in reason for reason in refused.values())
+    assert "液氨储罐" in loaded["03 非化工液氨使用企业隐患排查治理标准.doc"].blocks[0].text
+
+
+def test_xls_rows_carry_merged_category(corpus: Path) -> None:
+    doc = load(corpus / "checklists" / "12 加油站.xls")
+    assert doc.kind == "table" and len(doc.blocks) > 40
+    second = doc.blocks[1]
+    assert second.loc == "第2行"
+    assert second.fields is not None
+    assert second.fields["Ⅱ级隐患自查标准"] == "生产设备设施及工艺"  # merged down from the row above
+    assert second.fields["Ⅲ级隐患自查标准"] == "油罐"
+    assert second.fields["自查标准项具体描述"].startswith("设有油气回收系统")
+    assert "无锡市加油站事故隐患排查治理表" not in str(doc.blocks)  # the title row is not a row
+
+
+def test_xls_that_xls2csv_cannot_read(corpus: Path) -> None:
+    doc = load(corpus / "checklists" / "20 危化品经营.xls")
+    assert len(doc.blocks) > 50
+    assert all(b.fields and "自查标准项具体描述" in b.fields for b in doc.blocks[:10])
+
+
+def test_garbage_flags_mojibake_only(corpus: Path) -> None:
+    converted = subprocess.run(["catdoc", "-d", "utf-8", str(corpus / GARBLED_DOC)], capture_output=True, check=True)
+    assert garbage_reason(converted.stdout.decode("utf-8", "replace"))
+    law = (corpus / "laws" / "安全生产法(2021-06-10).md").read_text(encoding="utf-8")
+    assert garbage_reason(law.encode("gbk").decode("latin-1"))
+    assert garbage_reason(law[:300].encode("gbk").decode("latin-1"))
+    assert garbage_reason(law.encode("utf-8").decode("gbk", "replace"))  # wrong code page, CJK-looking
+    mojibake_part = law[:1500].encode("gbk").decode("latin-1")
+    assert "异常字符占全文" not in (garbage_reason(law + mojibake_part) or "")  # diluted over the whole text ...
+    assert "有一段 1000 字" in (garbage_reason(law + mojibake_part) or "")  # ... but not in its worst window
+    for folder in ("laws", "rules", "seed", "manual"):
+        for path in (corpus / folder).iterdir():
+            assert garbage_reason(path.read_text(encoding="utf-8")) is None, path.name
+    assert garbage_reason("La sécurité au travail, à l'égard des salariés. " * 20) is None
+
+
+# --- bad and made-up inputs -------------------------------------------------------------------
+
+
+def test_unsupported_and_empty_and_too_big(tmp_path: Path) -> None:
+    odd = tmp_path / "a.xyz"
+    odd.write_text("x")
+    assert skip_reason(odd) == "不支持的文件类型 .xyz"
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert skip_reason(empty) == "空文件（0 字节）"
+    blank = tmp_path / "blank.md"
+    blank.write_text(" \n\t\n　\n", encoding="utf-8")
+    assert skip_reason(blank) == "文件内容为空（仅空白字符）"
+    big = tmp_path / "big.txt"
+    big.write_text("安全" * 2000, encoding="utf-8")
+    reason = skip_reason(big, max_mb=0.001)
+    assert reason.startswith("文件过大") and "0.001 MB" in reason and "ANGUI_MAX_FILE_MB" in reason
+
+
+def test_text_encodings(tmp_path: Path) -> None:
+    cases = {
+        "gbk.txt": "第一条　为了加强安全生产工作，防止和减少生产安全事故。\r\n第二条".encode("gbk"),
+        "bom.txt": "\ufeff第一条　安全第一\r\n第二条".encode(),
+        "utf16.md": "第一条　安全第一\n第二条".encode("utf-16"),
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        text = load(tmp_path / name).blocks[0].text
+        assert text.startswith("第一条") and "\r" not in text and text.endswith("\n第二条"), name
+
+
+def test_binary_txt(tmp_path: Path) -> None:
+    path = tmp_path / "blob.txt"
+    path.write_bytes(bytes(range(256)) * 8)
+    assert skip_reason(path) == "二进制内容，不是文本文件"
+
+
+def test_latin1_mojibake_txt(tmp_path: Path) -> None:
+    path = tmp_path / "mojibake.txt"
+    path.write_text("第一条　为了加强安全生产工作，防止和减少生产安全事故。".encode("gbk").decode("latin-1"), encoding="utf-8")
+    assert skip_reason(path).startswith("文本乱码（转换失败或编码错误）：")
+
+
+def test_pdf_with_text(tmp_path: Path) -> None:
+    path = tmp_path / "ok.pdf"
+    path.write_bytes(text_pdf("Article 21 work safety"))
+    doc = load(path)
+    assert [(b.text, b.page) for b in doc.blocks] == [("Article 21 work safety", 1)]
+
+
+def test_bad_pdfs(tmp_path: Path) -> None:
+    good = text_pdf("Article 21 work safety")
+    cases = {
+        "random.pdf": os.urandom(4096),
+        "truncated.pdf": good[: len(good) * 2 // 3],
+        "no_xref.pdf": b"%PDF-1.4\n" + os.urandom(2048) + b"\n%%EOF\n",
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert skip_reason(tmp_path / name).startswith("PDF 文件损坏或不完整："), name
+    locked = PdfWriter(clone_from=PdfReader(io.BytesIO(good)))
+    locked.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    (tmp_path / "locked.pdf").write_bytes(written(locked))
+    assert skip_reason(tmp_path / "locked.pdf") == "PDF 已加密，无法读取"
+    blank = PdfWriter()
+    blank.add_blank_page(width=200, height=200)
+    (tmp_path / "scan.pdf").write_bytes(written(blank))
+    assert skip_reason(tmp_path / "scan.pdf") == "PDF 无文本层（扫描件？） no text layer (scanned?)"
+
+
+def test_pdf_encrypted_with_empty_password_opens(tmp_path: Path) -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf("Open me"))))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    (tmp_path / "open.pdf").write_bytes(written(writer))
+    assert load(tmp_path / "open.pdf").blocks[0].text == "Open me"
+
+
+def test_bad_docx(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.docx"
+    fake.write_text("这不是 Word 文件", encoding="utf-8")
+    assert skip_reason(fake) == "不是有效的 DOCX（ZIP）文件"
+    with zipfile.ZipFile(tmp_path / "other.docx", "w") as zf:
+        zf.writestr("hello.txt", "hi")
+    assert skip_reason(tmp_path / "other.docx") == "ZIP 中没有 Word 文档（word/document.xml）"
+
+
+def test_docx_paragraphs_and_table(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.core_properties.title = "工作要点"
+    document.add_paragraph("一、积极推动安全生产责任落实。")
+    table = document.add_table(rows=4, cols=3)
+    for row, cells in zip(table.rows, [["序号", "工作任务", "牵头单位"], ["1", "学习培训", "区局"],
+                                       ["2", "专项整治", ""], ["3", "", ""]]):
+        for cell, value in zip(row.cells, cells):
+            cell.text = value
+    table.cell(2, 2).merge(table.cell(3, 2))  # vertical merge: row 3 shares 牵头单位 with row 2
+    table.cell(2, 2).text = "应急局"
+    table.cell(3, 0).merge(table.cell(3, 1))  # horizontal merge: one value, shown once
+    table.cell(3, 0).text = "3"
+    document.add_paragraph("二、扎实推进专项整治。")
+    document.add_table(rows=1, cols=2).rows[0].cells[0].text = "签发："  # one row: a layout table, kept as text
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+    doc = load(path)
+    assert doc.kind == "text" and doc.hints == {"title": "工作要点"}
+    assert doc.blocks[0].text == "一、积极推动安全生产责任落实。" and doc.blocks[0].fields is None
+    rows = [(b.loc, b.fields) for b in doc.blocks[1:4]]
+    assert rows == [
+        ("表1 第1行", {"序号": "1", "工作任务": "学习培训", "牵头单位": "区局"}),
+        ("表1 第2行", {"序号": "2", "工作任务": "专项整治", "牵头单位": "应急局"}),
+        ("表1 第3行", {"序号": "3", "牵头单位": "应急局"}),
+    ]
+    assert doc.blocks[4].text == "二、扎实推进专项整治。\n\t签发：" and len(doc.blocks) == 5
+
+
+def test_xlsx_header_after_title_and_sheet_names(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "冶金"
+    first.append(["冶金企业隐患排查表"])
+    first.append(["序号", "检查项目", "检查内容"])
+    first.append([1, "煤气", "煤气区域应设置固定式报警仪。"])
+    first.append([None, None, None])
+    first.append([2, "高温", "熔融金属吊运应使用冶金起重机。"])
+    second = book.create_sheet("有色")
+    second.append(["序号", "检查内容"])
+    second.append([1, "铝加工深井铸造应设置紧急排放系统。"])
+    book.create_sheet("空表")
+    path = tmp_path / "list.xlsx"
+    book.save(path)
+    doc = load(path)
+    assert doc.kind == "table"
+    assert [(b.loc, b.fields) for b in doc.blocks] == [
+        ("冶金 第1行", {"序号": "1", "检查项目": "煤气", "检查内容": "煤气区域应设置固定式报警仪。"}),
+        ("冶金 第3行", {"序号": "2", "检查项目": "高温", "检查内容": "熔融金属吊运应使用冶金起重机。"}),
+        ("有色 第1行", {"序号": "1", "检查内容": "铝加工深井铸造应设置紧急排放系统。"}),
+    ]
+
+
+def test_bad_spreadsheets(tmp_path: Path) -> None:
+    (tmp_path / "bad.xlsx").write_bytes(os.urandom(1000))
+    assert skip_reason(tmp_path / "bad.xlsx").startswith("XLSX 文件损坏或格式不对")
+    (tmp_path / "bad.xls").write_bytes(os.urandom(1000))
+    assert skip_reason(tmp_path / "bad.xls").startswith("XLS 文件损坏或格式不对")
+    (tmp_path / "header.csv").write_text("序号,检查内容\n", encoding="utf-8")
+    assert skip_reason(tmp_path / "header.csv") == "表格中没有数据行"
+
+
+def test_doc_without_converter(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither catdoc nor LibreOffice can be found
+    reason = skip_reason(corpus / "checklists" / "03 非化工液氨使用企业隐患排查治理标准.doc")
+    assert reason == "无法读取 .doc：需要安装 catdoc（apt-get install catdoc）或 LibreOffice"
+
+
+def test_iter_files(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / ".git").mkdir()
+    for name in ("b/2.md", "b/1.PDF", "a.txt", "notes.xyz", ".hidden.txt", ".git/x.txt"):
+        (tmp_path / name).write_text("x")
+    named = tmp_path / "notes.xyz"
+    assert iter_files([tmp_path, named]) == [tmp_path / "a.txt", tmp_path / "b/1.PDF", tmp_path / "b/2.md", named]
+    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".pdf", ".docx", ".doc", ".csv", ".xlsx", ".xls"}
