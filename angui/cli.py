@@ -139,6 +139,15 @@ def eval_cmd(
                f"拒答 {f['refusals']:.3f}  误拒 {f['wrong_refusals']}  p50 {f['p50_ms']:.0f} ms  p95 {f['p95_ms']:.0f} ms")
 
 
+@app.command()
+def bot(index: IndexOpt = None) -> None:
+    """启动 Telegram 机器人（TELEGRAM_BOT_TOKEN；设置 ANGUI_WEBHOOK_URL 时使用 webhook）。"""
+    from angui.config import load_settings
+    from bot.telegram_app import run
+
+    run(load_settings(index_dir=index))
+
+
 def render(result: dict) -> str:
     """Plain-text answer for people: the answer, then quoted warnings."""
     text = result["answer"]

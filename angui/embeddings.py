@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -85,7 +86,8 @@ class EmbeddingCache:
 
     def __init__(self, path: Path, model: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
+        self._db = sqlite3.connect(path, check_same_thread=False)  # used from the bot's worker thread too
+        self._lock = threading.Lock()
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (model TEXT, hash TEXT, v BLOB, PRIMARY KEY (model, hash))")
         self._model = model
 
@@ -95,15 +97,16 @@ class EmbeddingCache:
         for i in range(0, len(hashes), 500):
             chunk = list(hashes[i : i + 500])
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT hash, v FROM vec WHERE model=? AND hash IN ({marks})", [self._model, *chunk]
-            )
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT hash, v FROM vec WHERE model=? AND hash IN ({marks})", [self._model, *chunk]
+                ).fetchall()
             found.update((h, np.frombuffer(v, dtype=np.float32)) for h, v in rows)
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
         """Store vectors in one transaction."""
-        with self._db:
+        with self._lock, self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO vec VALUES (?, ?, ?)",
                 [(self._model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items.items()],

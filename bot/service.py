@@ -12,4 +12,4 @@ from bot.retrieve import Retriever
 def open_composer(settings: Settings) -> Composer:
     """A ready composer over the index named by the settings (models loaded once)."""
     kb = KnowledgeBase(settings)
-    return Composer(Retriever(kb), Gate(kb.embedder, kb.cache))
+    return Composer(Retriever(kb), Gate.for_space(kb.embedder, kb.cache, kb.space))

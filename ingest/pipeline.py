@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,10 +55,17 @@ class IngestReport:
                 f"写入 {self.units} 个单元，新嵌入 {self.embedded} 条文本。")
 
 
-def embed_text(doc: DocMeta, unit: Unit, limit: int) -> str:
-    """What the dense vector covers: title, loc and heading, then the start of the unit text."""
-    head = " ".join(p for p in (doc.title, unit.loc, unit.heading) if p)
-    return f"{head}\n{unit.text}"[:limit]
+_SERIAL = re.compile(r"^(序号|编号)[：:]\s*\S*\n", re.M)
+_LABEL = re.compile(r"^[^：:\n]{1,12}[：:]", re.M)
+
+
+def embed_text(unit: Unit, limit: int) -> str:
+    """What the dense vector covers: heading and the start of the text; rows give values without labels."""
+    text = _SERIAL.sub("", unit.text)
+    if unit.kind == "row":
+        text = _LABEL.sub("", text)
+    head = unit.heading if unit.heading and unit.heading not in text[:80] else ""
+    return f"{head}\n{text}".strip()[:limit]
 
 
 def line_for(result: FileResult) -> str:
@@ -106,7 +114,7 @@ def ingest_paths(kb: KnowledgeBase, paths: list[Path], echo: Echo = print, show_
 def _embed_and_store(kb: KnowledgeBase, pending: list, report: IngestReport, echo: Echo, show: bool) -> None:
     """Embed every pending unit under one progress bar, then write document by document."""
     limit = kb.settings.embed_max_chars
-    texts = [embed_text(meta, u, limit) for _, meta, units in pending for u in units]
+    texts = [embed_text(u, limit) for _, _, units in pending for u in units]
     t0 = time.perf_counter()
     todo = count_uncached(kb.cache, texts)
     with tqdm(total=todo, unit="单元", desc="嵌入", disable=not show or todo == 0, dynamic_ncols=True) as bar:

@@ -1,0 +1,28 @@
+# 安规助手 image: the `angui` CLI; runs the Telegram bot by default.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    ANONYMIZED_TELEMETRY=False
+
+# catdoc converts legacy .doc files during ingest.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends catdoc \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY . /app
+# The webhooks extra (tornado) is only needed when ANGUI_WEBHOOK_URL is set.
+RUN pip install . "python-telegram-bot[webhooks]>=22,<23"
+
+RUN useradd --create-home --uid 1000 angui \
+    && mkdir -p /data/index \
+    && chown -R angui:angui /data
+USER angui
+
+ENV ANGUI_INDEX_DIR=/data/index \
+    ANGUI_CATALOG=/app/knowledge/catalog.toml
+VOLUME ["/data"]
+
+CMD ["angui", "bot"]

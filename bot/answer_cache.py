@@ -1,0 +1,39 @@
+"""Bounded in-memory cache of recent answers, so that inline buttons carry only a short random key."""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CachedAnswer:
+    """One answer as sent: the question, the answer JSON and the votes given on it (user id -> vote)."""
+
+    question: str
+    result: dict
+    votes: dict[int, str] = field(default_factory=dict)
+
+
+class AnswerCache:
+    """Least-recently-used cache of at most `size` answers."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self.size = size
+        self._items: OrderedDict[str, CachedAnswer] = OrderedDict()
+
+    def put(self, answer: CachedAnswer) -> str:
+        """Keep an answer; returns its 8-char key (random, so keys from before a restart never match)."""
+        key = secrets.token_urlsafe(6)
+        self._items[key] = answer
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return key
+
+    def get(self, key: str) -> CachedAnswer | None:
+        """The answer for a key, or None when it has expired."""
+        answer = self._items.get(key)
+        if answer is not None:
+            self._items.move_to_end(key)
+        return answer

@@ -1,0 +1,73 @@
+"""Deployment files, checked statically (no Docker engine here): docker-compose.yml, Dockerfile, .env.example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from angui.config import Settings
+from bot.telegram_settings import BotSettings
+
+REPO = Path(__file__).resolve().parents[1]
+VARIABLE = re.compile(r"^#? ?([A-Z][A-Z0-9_]+)=")
+KB_ENV = {"ANGUI_CHROMA_URL": "http://chroma:8000", "ANGUI_INDEX_DIR": "/data/index"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def test_services_and_volumes(compose: dict) -> None:
+    assert set(compose["services"]) == {"chroma", "bot", "ingest"}
+    assert set(compose["volumes"]) == {"chroma-data", "angui-data"}
+    chroma = compose["services"]["chroma"]
+    assert chroma["image"].startswith("chromadb/chroma")
+    assert "chroma-data:/data" in chroma["volumes"]
+
+
+def test_chroma_healthcheck_uses_heartbeat_without_curl(compose: dict) -> None:
+    test = compose["services"]["chroma"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "bash", "-c"]
+    assert "/api/v2/heartbeat" in test[3] and "/dev/tcp/127.0.0.1/8000" in test[3]
+    assert "$$status" in test[3]  # escaped from compose interpolation
+
+
+def test_bot_service(compose: dict) -> None:
+    bot = compose["services"]["bot"]
+    assert bot["build"] == "." and bot["env_file"] == ".env" and bot["restart"] == "unless-stopped"
+    assert bot["environment"] == KB_ENV
+    assert "angui-data:/data" in bot["volumes"]
+    assert bot["depends_on"] == {"chroma": {"condition": "service_healthy"}}
+    assert "command" not in bot  # the image's CMD: angui bot
+
+
+def test_ingest_service(compose: dict) -> None:
+    ingest = compose["services"]["ingest"]
+    assert ingest["profiles"] == ["tools"] and ingest["command"] == ["angui", "ingest", "/app/knowledge"]
+    assert ingest["image"] == compose["services"]["bot"]["image"]
+    assert ingest["environment"] == KB_ENV and ingest["env_file"] == ".env"
+    assert ingest["depends_on"] == {"chroma": {"condition": "service_healthy"}}
+
+
+def test_dockerfile() -> None:
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11-slim$", text, re.M)
+    assert re.search(r"apt-get install .*\bcatdoc\b", text)
+    assert re.search(r"^RUN pip install \.", text, re.M)
+    assert re.search(r"^USER (?!root)\w+", text, re.M)
+    assert 'CMD ["angui", "bot"]' in text
+
+
+def test_env_example_lists_every_variable() -> None:
+    text = (REPO / ".env.example").read_text(encoding="utf-8")
+    listed = {m[1] for line in text.splitlines() if (m := VARIABLE.match(line))}
+    expected = {"TELEGRAM_BOT_TOKEN"}
+    expected |= {f"ANGUI_{name.upper()}" for name in Settings.model_fields}
+    expected |= {f"ANGUI_{name.upper()}" for name in BotSettings.model_fields if name != "telegram_bot_token"}
+    assert listed == expected
+    comments = [line for line in text.splitlines() if line.startswith("#") and not VARIABLE.match(line)]
+    assert comments and all(re.search(r"[\u4e00-\u9fff]", line) for line in comments)
