@@ -6,15 +6,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     ANONYMIZED_TELEMETRY=False
 
-# catdoc converts legacy .doc files during ingest.
+# antiword (preferred) and catdoc convert legacy .doc files during ingest.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends catdoc \
+    && apt-get install -y --no-install-recommends antiword catdoc \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY . /app
-# The webhooks extra (tornado) is only needed when ANGUI_WEBHOOK_URL is set.
-RUN pip install . "python-telegram-bot[webhooks]>=22,<23"
+RUN pip install .
 
 RUN useradd --create-home --uid 1000 angui \
     && mkdir -p /data/index \

@@ -7,10 +7,10 @@ QUESTION ?= 重点行业领域重大隐患清零行动的完成时限是什么�
 .PHONY: demo test system venv
 
 system:
-	@command -v catdoc >/dev/null 2>&1 || { \
+	@{ command -v antiword && command -v catdoc; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq catdoc >/dev/null; \
-	  else echo "提示：未安装 catdoc，旧版 .doc 文件将被跳过（sudo apt-get install catdoc）"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq antiword catdoc >/dev/null; \
+	  else echo "提示：未安装 antiword/catdoc，旧版 .doc 文件将被跳过（sudo apt-get install antiword catdoc）"; fi; }
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)

@@ -56,7 +56,7 @@ def test_ingest_service(compose: dict) -> None:
 def test_dockerfile() -> None:
     text = (REPO / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11-slim$", text, re.M)
-    assert re.search(r"apt-get install .*\bcatdoc\b", text)
+    assert re.search(r"apt-get install .*\bantiword\b", text) and re.search(r"apt-get install .*\bcatdoc\b", text)
     assert re.search(r"^RUN pip install \.", text, re.M)
     assert re.search(r"^USER (?!root)\w+", text, re.M)
     assert 'CMD ["angui", "bot"]' in text
