@@ -10,8 +10,6 @@ import logging
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable
@@ -25,10 +23,10 @@ from docx.table import Table, _Row
 from pypdf import PdfReader
 
 from angui.schema import Block, LoadedDoc
+from ingest.doc_tables import DOC_CONVERTERS, doc_blocks
 from ingest.errors import SkipFile
 from ingest.quality import empty_reason, garbage_reason
 
-DOC_TIMEOUT_S = 60
 _HEADER_MAX_CHARS = 20  # a header cell is short
 _HEADER_SEARCH_ROWS = 20  # title rows above the header are looked for this far down
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -285,33 +283,28 @@ def _row_blocks(header: list[str], rows: Iterable[list[str]], prefix: str) -> li
 
 
 def _load_doc(path: Path) -> LoadedDoc:
-    """Word 97-2003 through catdoc (or LibreOffice): one text block."""
-    if shutil.which("catdoc"):
-        text = _convert(["catdoc", "-d", "utf-8", "-w", str(path)], "catdoc").decode("utf-8", "replace")
-    elif soffice := shutil.which("soffice") or shutil.which("libreoffice"):
-        with tempfile.TemporaryDirectory() as out:
-            _convert([soffice, "--headless", "--convert-to", "txt:Text", "--outdir", out, str(path)], "LibreOffice")
-            converted = Path(out) / f"{path.stem}.txt"
-            if not converted.is_file():
-                raise SkipFile("LibreOffice 转换失败：没有生成文本文件")
-            text = converted.read_bytes().decode("utf-8", "replace")
-    else:
-        raise SkipFile("无法读取 .doc：需要安装 catdoc（apt-get install catdoc）或 LibreOffice")
-    return LoadedDoc(str(path), [Block(_newlines(text))])
+    """Word 97-2003: the first of antiword, catdoc and LibreOffice whose text is readable.
 
-
-def _convert(command: list[str], name: str) -> bytes:
-    """Run a converter and return its stdout; failures and timeouts become SkipFile."""
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=DOC_TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise SkipFile(f"{name} 转换超时（{DOC_TIMEOUT_S} 秒）") from exc
-    except OSError as exc:
-        raise SkipFile(f"{name} 无法运行：{exc}") from exc
-    if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip()[:200]
-        raise SkipFile(f"{name} 转换失败（退出码 {done.returncode}）：{detail}")
-    return done.stdout
+    antiword's tables become one block per row; the other converters give one text block.
+    """
+    found = [(name, exe, run) for name, exes, run in DOC_CONVERTERS
+             if (exe := next(filter(None, map(shutil.which, exes)), None))]
+    if not found:
+        raise SkipFile("无法读取 .doc：需要安装 antiword 或 catdoc（apt-get install antiword catdoc）或 LibreOffice")
+    failures: list[str] = []
+    for name, exe, run in found:
+        try:
+            text = _newlines(run(exe, path))
+        except SkipFile as exc:
+            failures.append(exc.reason)
+            continue
+        if reason := empty_reason(text):
+            failures.append(reason)
+        elif reason := garbage_reason(text):
+            failures.append(f"文本乱码（{name} 转换失败或编码错误）：{reason}")
+        else:
+            return LoadedDoc(str(path), doc_blocks(text) if name == "antiword" else [Block(text)])
+    raise SkipFile("；".join(dict.fromkeys(failures)))
 
 
 _LOADERS: dict[str, Callable[[Path], LoadedDoc]] = {

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -13,12 +15,15 @@ import openpyxl
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+from ingest.doc_tables import doc_blocks, parse_pipe_tables
 from ingest.errors import SkipFile
 from ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load
 from ingest.quality import garbage_reason
+from ingest.structure import parse_units
 
 MANUAL = "manual/工贸行业较大危险因素辨识与防范指导手册(2016版).csv"
 GARBLED_DOC = "checklists/19 特种设备隐患检查.doc"
+needs_antiword = pytest.mark.skipif(shutil.which("antiword") is None, reason="antiword not installed")
 
 
 def skip_reason(path: Path, **kwargs: float) -> str:
@@ -49,6 +54,18 @@ def text_pdf(text: str) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def pipe_table(widths: list[int], *lines: list[str]) -> str:
+    """antiword-style table lines: each cell padded to its column's display width, between pipes."""
+    def pad(cell: str, width: int) -> str:
+        return cell + " " * (width - sum(1 + (unicodedata.east_asian_width(c) in "WF") for c in cell))
+    return "\n".join("|" + "|".join(pad(c, w) for c, w in zip(cells, widths)) + "|" for cells in lines)
+
+
+def row_values(blocks: list) -> str:
+    """All field values of the row blocks, one per line."""
+    return "\n".join(v for b in blocks if b.fields for v in b.fields.values())
 
 
 def written(writer: PdfWriter) -> bytes:
@@ -84,22 +101,98 @@ def test_manual_csv_rows(corpus: Path) -> None:
     assert all(b.text == "" and b.fields for b in doc.blocks)
 
 
+@needs_antiword
 def test_checklists(corpus: Path) -> None:
     files = sorted((corpus / "checklists").iterdir())
     assert len(files) == 24
-    loaded, refused = {}, {}
-    for path in files:
-        try:
-            loaded[path.name] = load(path)
-        except SkipFile as exc:
-            refused[path.name] = exc.reason
-    assert len(loaded) >= 20
-    assert "文本乱码" in refused[Path(GARBLED_DOC).name]
-    # catdoc misreads these three Word files as 8-bit text: what comes out is mostly mojibake
-    assert set(refused) == {"05 高温熔融金属现场运输隐患排查治理标准.doc", "07 冶金企业煤气隐患排查治理标准.doc",
-                            "19 特种设备隐患检查.doc"}
-    assert all("文本乱码" in reason for reason in refused.values())
-    assert "液氨储罐" in loaded["03 非化工液氨使用企业隐患排查治理标准.doc"].blocks[0].text
+    docs = {path.name[:2]: load(path) for path in files}  # all load, 05/07/19 too (catdoc garbles those)
+    for key, doc in docs.items():
+        units = parse_units(doc)
+        assert units and len({u.loc for u in units}) == len(units), key
+        if doc.path.endswith(".doc"):
+            rows = [b for b in doc.blocks if b.fields]
+            assert doc.kind == "text" and len(rows) >= 1, key
+            assert [b.loc for b in rows] == [f"第{n}行" for n in range(1, len(rows) + 1)], key
+            assert any(u.kind == "row" for u in units), key
+    assert "起重吊运是否有专人指挥" in row_values(docs["05"].blocks)
+    assert "固定式煤气报警器" in row_values(docs["07"].blocks)
+    assert "先通风、再检测、后作业" in row_values(docs["06"].blocks)
+    assert "液氨储罐" in row_values(docs["03"].blocks)
+    assert docs["03"].blocks[0].text == "非化工液氨使用企业隐患排查治理标准" and docs["03"].blocks[-1].text.startswith("备注：")
+    special = [b.fields for b in docs["19"].blocks if b.fields]
+    assert len(special) == 21 and special[1] == {  # 设备名称 fills down; the empty 检查情况 column is dropped
+        "设备名称": "锅炉", "隐患自查标准": "登记及检验标志", "自查标准项具体描述": "应有使用登记证。\n应在检验有效期内。"}
+    assert special[0]["自查标准项具体描述"].startswith("锅炉作业人员") and "使用登记证" in row_values(docs["19"].blocks)
+
+
+@pytest.mark.skipif(shutil.which("catdoc") is None, reason="catdoc not installed")
+def test_checklists_through_catdoc(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "antiword" else which(name, *a, **k))
+    reason = skip_reason(corpus / GARBLED_DOC)  # catdoc misreads it as 8-bit text: mostly mojibake
+    assert reason.startswith("文本乱码（catdoc 转换失败或编码错误）：")
+    doc = load(corpus / "checklists" / "03 非化工液氨使用企业隐患排查治理标准.doc")
+    assert len(doc.blocks) == 1 and doc.blocks[0].fields is None and "液氨储罐" in doc.blocks[0].text
+
+
+def test_pipe_table_wrapped_cells() -> None:
+    text = "\n".join(["", "  高温熔融金属运输作业隐患排查治理表", pipe_table(
+        [20, 20, 6],
+        ["隐患自查标准", "自查标准项具体描述", "检查情况"],
+        ["吊运装有铁水、钢水、", "起重吊运是否有专人指", "　"],
+        ["液渣的罐或红热电极操", "挥。", ""],
+        ["作", "", ""],
+        ["", "吊运钢包是否检查确认", "　"],
+        ["", "挂钩可靠。", ""],
+        ["外部运输", "Keep the UPS and", "　"],
+        ["", "alarm on.", ""],
+    ), "", "备注：本标准中，相关法律法规变更后", "需及时调整。"])
+    assert parse_pipe_tables(text) == [
+        "高温熔融金属运输作业隐患排查治理表",
+        {"隐患自查标准": "吊运装有铁水、钢水、液渣的罐或红热电极操作",
+         "自查标准项具体描述": "起重吊运是否有专人指挥。\n吊运钢包是否检查确认挂钩可靠。"},
+        {"隐患自查标准": "外部运输", "自查标准项具体描述": "Keep the UPS and alarm on."},
+        "备注：本标准中，相关法律法规变更后\n需及时调整。",
+    ]
+
+
+def test_pipe_table_four_columns_fill_down() -> None:
+    text = pipe_table(
+        [8, 8, 20, 8],
+        ["设备名称", "隐患自查", "自查标准项具体描述", "检查情况"],
+        ["", "标准", "", ""],  # the header wraps
+        ["锅炉", "作业人员", "锅炉作业人员应当考核", ""],
+        ["", "", "合格，取得证书。", ""],
+        ["", "登记标志", "应有使用登记证。", ""],
+        ["", "", "应在检验有效期内。", ""],
+        ["", "其他", "不应超压使用。", ""],
+        ["", "运行", "应填写记录。", ""],  # right under a short cell: a new cell, not a wrapped one
+        ["电梯", "", "", ""],  # a category row without text only fills down
+        ["", "维保情况", "应有维保记录。", "有"],
+        ["设备名称", "隐患自查", "自查标准项具体描述", "检查情况"],  # a repeated header
+        ["", "标准", "", ""],
+        ["", "安全装置", "报警装置应可靠。", ""],
+    )
+    assert parse_pipe_tables(text) == [
+        {"设备名称": "锅炉", "隐患自查标准": "作业人员", "自查标准项具体描述": "锅炉作业人员应当考核合格，取得证书。"},
+        {"设备名称": "锅炉", "隐患自查标准": "登记标志", "自查标准项具体描述": "应有使用登记证。\n应在检验有效期内。"},
+        {"设备名称": "锅炉", "隐患自查标准": "其他", "自查标准项具体描述": "不应超压使用。"},
+        {"设备名称": "锅炉", "隐患自查标准": "运行", "自查标准项具体描述": "应填写记录。"},
+        {"设备名称": "电梯", "隐患自查标准": "维保情况", "自查标准项具体描述": "应有维保记录。", "检查情况": "有"},
+        {"设备名称": "电梯", "隐患自查标准": "安全装置", "自查标准项具体描述": "报警装置应可靠。"},
+    ]
+
+
+def test_pipe_tables_several_in_one_document() -> None:
+    first = pipe_table([4, 8, 20, 6], ["序号", "检查项目", "检查内容", "依据"], ["1", "通风", "先通风、再检测、后作业。", ""],
+                       ["2", "照明", "（1）应急照明完好。", "消防法"], ["", "", "（2）疏散指示有效。", ""])
+    second = pipe_table([6, 20], ["类别", "要求"], ["煤气", "设置报警器。"])
+    blocks = doc_blocks("\n".join(["表一", first, "说明：见附件。", second]))
+    assert [(b.text, b.loc) for b in blocks] == [("表一", None), ("", "第1行"), ("", "第2行"), ("说明：见附件。", None),
+                                                 ("", "第3行")]
+    assert blocks[2].fields == {"序号": "2", "检查项目": "照明", "检查内容": "（1）应急照明完好。\n（2）疏散指示有效。",
+                                "依据": "消防法"}
+    assert blocks[4].fields == {"类别": "煤气", "要求": "设置报警器。"}
 
 
 def test_xls_rows_carry_merged_category(corpus: Path) -> None:
@@ -285,9 +378,9 @@ def test_bad_spreadsheets(tmp_path: Path) -> None:
 
 
 def test_doc_without_converter(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))  # neither catdoc nor LibreOffice can be found
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither antiword, catdoc nor LibreOffice can be found
     reason = skip_reason(corpus / "checklists" / "03 非化工液氨使用企业隐患排查治理标准.doc")
-    assert reason == "无法读取 .doc：需要安装 catdoc（apt-get install catdoc）或 LibreOffice"
+    assert reason == "无法读取 .doc：需要安装 antiword 或 catdoc（apt-get install antiword catdoc）或 LibreOffice"
 
 
 def test_iter_files(tmp_path: Path) -> None:
