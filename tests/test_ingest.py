@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
+from pypdf import PdfReader, PdfWriter
+
 from conftest import REPO, SEED, ingest_into, open_kb, run_cli
+from test_loaders import text_pdf, written
 
 
 def _units(index: Path) -> dict[str, dict]:
@@ -69,13 +74,24 @@ def test_bad_inputs_are_reported_with_exit_2_and_nothing_is_lost(seed_copy, tmp_
     (bad / "notzip.docx").write_bytes(b"this is not a zip file")
     (bad / "binary.txt").write_bytes(bytes(range(256)) * 8)
     (bad / "blank.md").write_text(" \n\t\n  ", encoding="utf-8")
+    pdf = text_pdf("Article 21 work safety")
+    (bad / "truncated.pdf").write_bytes(pdf[: len(pdf) * 2 // 3])
+    locked = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    locked.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    (bad / "locked.pdf").write_bytes(written(locked))
+    with zipfile.ZipFile(bad / "nodoc.docx", "w") as zf:
+        zf.writestr("hello.txt", "no word document here")
     (bad / "good.txt").write_text("第一条 生产经营单位应当设置安全警示标志。\n", encoding="utf-8")
     before = _units(seed_copy)
     proc = run_cli("ingest", str(bad), "--index", str(seed_copy))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     out = proc.stdout + proc.stderr
-    for name in ("empty.txt", "random.pdf", "notzip.docx", "binary.txt", "blank.md"):
-        assert name in out
+    reasons = {"empty.txt": "空文件", "random.pdf": "PDF 文件损坏", "notzip.docx": "不是有效的 DOCX",
+               "binary.txt": "二进制", "blank.md": "空白", "truncated.pdf": "不完整", "locked.pdf": "加密",
+               "nodoc.docx": "word/document.xml"}
+    lines = proc.stdout.splitlines()
+    for name, reason in reasons.items():
+        assert any(name in line and reason in line and "已跳过" in line for line in lines), (name, proc.stdout)
     assert "已跳过" in out and "good.txt：1 个单元" in out
     after = _units(seed_copy)
     assert set(before) < set(after)
@@ -168,3 +184,19 @@ def test_catalog_overrides_file_name(tmp_path):
     ingest_paths(kb, [src], echo=lambda s: None, show_progress=False)
     (meta,) = kb.store.documents().values()
     assert (meta["title"], meta["status"], meta["edition"]) == ("某某办法", "已废止", "2016原文")
+
+
+def test_editions_and_status_from_names_and_catalog(corpus):
+    from ingest.loaders import load
+    from ingest.metadata import build_meta, load_catalog
+
+    catalog = load_catalog(REPO / "knowledge" / "catalog.toml")
+    rules = corpus / "rules"
+    new = build_meta(p := rules / "生产安全事故应急预案管理办法(2019修正).md", load(p), catalog)
+    old = build_meta(p := rules / "生产安全事故应急预案管理办法(2016原文,已修订).txt", load(p), catalog)
+    gone = build_meta(p := rules / "工贸行业重大生产安全事故隐患判定标准(2017版,已废止).txt", load(p), catalog)
+    law = build_meta(p := corpus / "laws" / "安全生产法(2021-06-10).md", load(p), {})
+    assert (new.status, new.edition, old.status, old.edition) == ("现行", "2019修正", "已修订", "2016原文")
+    assert new.family == old.family and new.doc_key != old.doc_key
+    assert gone.status == "已废止" and gone.edition == "2017版"
+    assert (law.title, law.edition, law.status, law.family) == ("中华人民共和国安全生产法", "2021-06-10", "现行", "安全生产法")
