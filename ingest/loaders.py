@@ -345,7 +345,7 @@ def _check_text(doc: LoadedDoc) -> None:
 
 
 def iter_files(paths: list[Path]) -> list[Path]:
-    """Expand folders (recursively, sorted, hidden entries skipped) into files with supported suffixes.
+    """Expand folders (recursively, sorted, hidden entries and READMEs skipped) into files with supported suffixes.
 
     Files named explicitly are kept whatever their suffix, so that load() reports them.
     """
@@ -357,5 +357,6 @@ def iter_files(paths: list[Path]) -> list[Path]:
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found += [Path(root) / name for name in sorted(files)
-                      if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES]
+                      if not name.startswith(".") and Path(name).stem.upper() != "README"
+                      and Path(name).suffix.lower() in SUPPORTED_SUFFIXES]
     return list(dict.fromkeys(found))

@@ -386,8 +386,9 @@ def test_doc_without_converter(tmp_path: Path, corpus: Path, monkeypatch: pytest
 def test_iter_files(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / ".git").mkdir()
-    for name in ("b/2.md", "b/1.PDF", "a.txt", "notes.xyz", ".hidden.txt", ".git/x.txt"):
+    for name in ("b/2.md", "b/1.PDF", "a.txt", "notes.xyz", ".hidden.txt", ".git/x.txt", "README.md"):
         (tmp_path / name).write_text("x")
     named = tmp_path / "notes.xyz"
     assert iter_files([tmp_path, named]) == [tmp_path / "a.txt", tmp_path / "b/1.PDF", tmp_path / "b/2.md", named]
+    assert iter_files([tmp_path / "README.md"]) == [tmp_path / "README.md"]  # a README named explicitly is kept
     assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".pdf", ".docx", ".doc", ".csv", ".xlsx", ".xls"}
