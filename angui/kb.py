@@ -6,7 +6,7 @@ from functools import cached_property
 
 from angui.config import Settings
 from angui.embeddings import Embedder, EmbeddingCache, embedder_slug, get_embedder
-from angui.lexical import BM25Index, signature
+from angui.lexical import LEXICAL_VERSION, BM25Index, signature
 from angui.store import Store, open_client
 
 
@@ -40,10 +40,10 @@ class KnowledgeBase:
         if self._lexical is not None and self._lexical.signature == sig:
             return self._lexical
         index = BM25Index.load(self.lexical_path)
-        if index is None or index.signature != sig:
-            known = index.tokens if index else {}
+        if index is None or index.signature != sig or index.version != LEXICAL_VERSION:
+            known = index.tokens if index and index.version == LEXICAL_VERSION else {}
             index = BM25Index()
-            index.build(((u.id, u.text) for u in self.store.iter_units()), sig, known)
+            index.build(((u.id, u.search_text) for u in self.store.iter_units()), sig, known)
             index.save(self.lexical_path)
         self._lexical = index
         return index

@@ -16,6 +16,7 @@ import jieba
 
 jieba.setLogLevel(logging.WARNING)
 
+LEXICAL_VERSION = 2  # bump when what is tokenized changes, so persisted indexes are rebuilt
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 STOPWORDS = frozenset(
     "的 了 和 与 及 或 是 在 对 为 有 要 把 被 将 等 中 其 之 于 以 由 从 哪些 什么 怎么 怎样 如何 哪 吗 呢 吧 啊 "
@@ -43,6 +44,7 @@ class BM25Index:
         self.ids: list[str] = []
         self.tokens: dict[str, list[str]] = {}
         self.signature = ""
+        self.version = LEXICAL_VERSION
         self._postings: dict[str, list[tuple[int, int]]] = {}
         self._lengths: list[int] = []
         self._avg = 1.0
@@ -90,7 +92,8 @@ class BM25Index:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as fh:
-            pickle.dump({"signature": self.signature, "ids": self.ids, "tokens": self.tokens}, fh)
+            pickle.dump({"signature": self.signature, "version": self.version, "ids": self.ids, "tokens": self.tokens},
+                        fh)
         tmp.replace(path)
 
     @classmethod
@@ -103,6 +106,7 @@ class BM25Index:
             return None
         index = cls()
         index.signature, index.ids, index.tokens = data["signature"], data["ids"], data["tokens"]
+        index.version = data.get("version", 1)
         index._index()
         return index
 

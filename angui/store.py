@@ -28,6 +28,11 @@ class StoredUnit:
     def doc(self) -> DocMeta:
         return doc_from_metadata(self.meta)
 
+    @property
+    def search_text(self) -> str:
+        """What lexical search sees: the unit in its context (document title, chapter path), then its text."""
+        return f"{self.meta['title']} {self.meta['path']}\n{self.text}"
+
 
 def open_client(index_dir: Path, chroma_url: str | None = None) -> chromadb.ClientAPI:
     """HttpClient when a Chroma server URL is given, else a PersistentClient under the index dir."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.gate import Gate
 from bot.retrieve import Hit, Retrieval, Retriever
-from bot.sentences import best_sentences, fields, items, norm
+from bot.sentences import best_sentences, coverage, fields, items, norm
 
 CHECK_Q = re.compile(r"检查|查什么|怎么查|如何查|排查|要点|哪些内容|要求|措施|怎么做|如何做|注意|防范|怎么办|怎样")
 DEADLINE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|时限|期限|截止|多久|多长时间|完成时间|日期|时间节点")
@@ -74,13 +74,13 @@ class Composer:
                     return "".join(money) + f" [{i + 1}]"
         if hits[0].exact:
             return self._whole_provision(hits, quotes)
+        picks = [best_sentences(h.unit.text, terms, 2) for h in hits[:3]]
+        fit = [max((coverage(x, terms) for x in p), default=0.0) for p in picks]
         out = []
-        for i, h in enumerate(hits[:2]):
-            if i == 1 and not _strong(h, hits[0]):
-                break
-            picked = best_sentences(h.unit.text, terms, 2)
-            quotes[i] += picked
-            out.append(" …… ".join(picked) + f" [{i + 1}]")
+        for i, picked in enumerate(picks):
+            if i == 0 or (len(out) < 2 and (hits[i].score >= 0.8 * hits[0].score or fit[i] >= max(0.5, fit[0]))):
+                quotes[i] += picked
+                out.append(" …… ".join(picked) + f" [{i + 1}]")
         return "\n".join(out)
 
     @staticmethod
@@ -114,11 +114,6 @@ class Composer:
             if len(points) >= 10:
                 break
         return points
-
-
-def _strong(hit: Hit, top: Hit) -> bool:
-    """A second unit earns a place in the lead when it scored close to the first."""
-    return hit.score >= 0.8 * top.score and not top.exact
 
 
 def _strip_header(text: str) -> str:

@@ -14,6 +14,7 @@ from bot.sentences import coverage
 
 STATUS_RANK = {"现行": 0, "已修订": 1, "已废止": 2}
 RRF_K = 60
+SHORT_UNIT = 120  # characters below which a unit's term coverage counts proportionally less
 
 
 @dataclass
@@ -36,6 +37,34 @@ class Retrieval:
     query_vector: np.ndarray
     dense_top: float = 0.0
     signals: dict[str, float] = field(default_factory=dict)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def diversify(hits: list[Hit], k: int, per_doc: int = 3, same: float = 0.8) -> list[Hit]:
+    """Top k without near-duplicate texts and with at most `per_doc` units of one document.
+
+    Exact references and the parts of one split provision are never dropped; skipped hits fill any room left.
+    """
+    chosen: list[Hit] = []
+    grams: list[set[str]] = []
+    per: dict[str, int] = {}
+    rest: list[Hit] = []
+    for h in hits:
+        g = _bigrams(h.unit.text[:300])
+        doc = h.unit.meta["fingerprint"]
+        dup = any(len(g & o) / max(1, min(len(g), len(o))) >= same for o in grams)
+        if not h.exact and (dup or per.get(doc, 0) >= per_doc):
+            rest.append(h)
+            continue
+        chosen.append(h)
+        grams.append(g)
+        per[doc] = per.get(doc, 0) + 1
+        if len(chosen) == k:
+            return chosen
+    return (chosen + [h for h in rest if not any(h is c for c in chosen)])[:k]
 
 
 class Retriever:
@@ -74,14 +103,15 @@ class Retriever:
         for uid, hit in fused.items():
             hit.unit = units.get(uid)  # type: ignore[assignment]
             if hit.unit is not None:
-                hit.score = 0.5 * hit.score / top_rrf + 0.5 * coverage(hit.unit.text, terms)
+                substance = min(1.0, len(hit.unit.text) / SHORT_UNIT)  # a bare title matches words, says little
+                hit.score = 0.5 * hit.score / top_rrf + 0.5 * coverage(hit.unit.search_text, terms) * substance
         hits = sorted((h for h in fused.values() if h.unit is not None), key=lambda h: -h.score)[: max(k * 3, 15)]
         order = {h.unit.id: i for i, h in enumerate(hits)}
         exact = self._exact(question, order)
         seen = {h.unit.id for h in exact}
         hits = exact + [h for h in hits if h.unit.id not in seen]
         hits = self._prefer_current(hits)
-        return Retrieval(question, hits[:k], qvec, dense_top=dense[0][1] if dense else 0.0)
+        return Retrieval(question, diversify(hits, k), qvec, dense_top=dense[0][1] if dense else 0.0)
 
     def lexical_terms(self, question: str) -> dict[str, float]:
         """The question's search terms with their idf weights (unknown terms weigh like the rarest)."""

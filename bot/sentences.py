@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-_SENT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
+_SENT = re.compile(r"(?:[^。；;！？!?\n（(]|[（(][^）)\n]*[）)])+[。；;！？!?]?")  # never split inside brackets
 _FIELD = re.compile(r"^([^：:\n]{1,12})[：:](.*)$")
 _ITEM = re.compile(r"[（(]\s*[0-9０-９一二三四五六七八九十]+\s*[）)]|(?<![0-9０-９])[0-9０-９]{1,2}[、．.](?![0-9０-９])")
 _SEP = re.compile(r"\s+")
