@@ -142,7 +142,8 @@ def synthetic(index: Path, n: int, qs: list[dict]) -> dict:
         nprng = np.random.default_rng(7)
         per_doc = 2000
         for d in range(have // per_doc, (n - have) // per_doc + 1):
-            meta = DocMeta(doc_key=f"synthetic-{d}", fingerprint=f"syn{d:05d}", title=f"合成文档{d}", source="synthetic")
+            meta = DocMeta(doc_key=f"synthetic-{d}", fingerprint=f"syn{d:05d}", title=f"合成文档{d}", source="synthetic",
+                           family=f"合成文档{d}")
             units = [Unit(loc=f"第{i + 1}条", text="".join(rng.sample(texts, 2))[:500]) for i in range(per_doc)]
             jitter = vecs[nprng.integers(0, len(vecs), per_doc)] + nprng.normal(0, 0.05, (per_doc, vecs.shape[1]))
             jitter /= np.linalg.norm(jitter, axis=1, keepdims=True)

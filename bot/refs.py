@@ -78,7 +78,7 @@ def mentioned_families(question: str, families: list[str]) -> list[str]:
             name = re.sub(r"^(请问|查一下|查询|看看|根据|按照|依据)", "", m.group(1))
             for cut in range(len(name) - 1):
                 s = name[cut:]
-                found = [f for f in families if s in f or (len(s) >= 4 and s[-1] == f[-1] and _is_subsequence(s, f))]
+                found = [f for f in families if f and (s in f or (len(s) >= 4 and s[-1] == f[-1] and _is_subsequence(s, f)))]
                 if found:
                     hits.update(found)
                     break
