@@ -131,10 +131,15 @@ class Store:
         by_id = {i: StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
-    def query(self, vector: np.ndarray, k: int, live: Sequence[str]) -> list[tuple[str, float]]:
-        """Nearest live units to a query vector: (id, cosine similarity)."""
+    def query(self, vector: np.ndarray, k: int, live: set[str]) -> list[tuple[StoredUnit, float]]:
+        """Nearest live units to a query vector, with cosine similarity.
+
+        Filtering by fingerprint after the search is several times faster than a `where` filter in Chroma;
+        the few non-live units (left by an interrupted write) are over-fetched for.
+        """
         if not live:
             return []
-        got = self.units.query(query_embeddings=[vector], n_results=k, where={"fingerprint": {"$in": list(live)}},
-                               include=["distances"])
-        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
+        got = self.units.query(query_embeddings=[vector], n_results=k + 10,
+                               include=["documents", "metadatas", "distances"])
+        rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+        return [(StoredUnit(i, t, m), 1.0 - d) for i, t, m, d in rows if m["fingerprint"] in live][:k]

@@ -10,7 +10,7 @@ from angui.kb import KnowledgeBase
 from angui.store import StoredUnit
 from angui.lexical import tokenize
 from bot.refs import find_references
-from bot.sentences import coverage
+from bot.sentences import covered, norm
 
 STATUS_RANK = {"现行": 0, "已修订": 1, "已废止": 2}
 RRF_K = 60
@@ -79,6 +79,8 @@ class Retriever:
         """Re-read the document registry and the lexical index (after an ingest)."""
         self.docs = self.kb.store.documents()
         self.live = sorted(m["fingerprint"] for m in self.docs.values())
+        self._live_set = set(self.live)
+        self._norm_cache: dict[str, str] = {}
         self.families = sorted({m["family"] for m in self.docs.values()})
         self.lexical = self.kb.lexical(self.live)
         self._current = {}
@@ -88,23 +90,26 @@ class Retriever:
     def search(self, question: str, k: int = 5) -> Retrieval:
         """Top-k hits for a question."""
         qvec = self.kb.embedder.embed_query(question)
-        dense = self.kb.store.query(qvec, self.pool, self.live)
+        dense = self.kb.store.query(qvec, self.pool, self._live_set)
         lexical = self.lexical.search(question, self.pool)
         fused: dict[str, Hit] = {}
-        for rank, (uid, cos) in enumerate(dense):
-            fused.setdefault(uid, Hit(None, dense=cos)).score += 1 / (RRF_K + rank)  # type: ignore[arg-type]
+        for rank, (unit, cos) in enumerate(dense):
+            fused[unit.id] = Hit(unit, dense=cos, score=1 / (RRF_K + rank))
         for rank, (uid, s) in enumerate(lexical):
             hit = fused.setdefault(uid, Hit(None))  # type: ignore[arg-type]
             hit.lexical = s
             hit.score += 1 / (RRF_K + rank)
-        units = {u.id: u for u in self.kb.store.get(list(fused))}
+        units = {h.unit.id: h.unit for h in fused.values() if h.unit is not None}
+        missing = [i for i, h in fused.items() if h.unit is None]
+        if missing:
+            units.update((u.id, u) for u in self.kb.store.get(missing))
         terms = self.lexical_terms(question)
         top_rrf = max((h.score for h in fused.values()), default=1.0)
         for uid, hit in fused.items():
             hit.unit = units.get(uid)  # type: ignore[assignment]
             if hit.unit is not None:
                 substance = min(1.0, len(hit.unit.text) / SHORT_UNIT)  # a bare title matches words, says little
-                hit.score = 0.5 * hit.score / top_rrf + 0.5 * coverage(hit.unit.search_text, terms) * substance
+                hit.score = 0.5 * hit.score / top_rrf + 0.5 * covered(self._normed(hit.unit), terms) * substance
         hits = sorted((h for h in fused.values() if h.unit is not None), key=lambda h: -h.score)[: max(k * 3, 15)]
         order = {h.unit.id: i for i, h in enumerate(hits)}
         exact = self._exact(question, order)
@@ -112,6 +117,14 @@ class Retriever:
         hits = exact + [h for h in hits if h.unit.id not in seen]
         hits = self._prefer_current(hits)
         return Retrieval(question, diversify(hits, k), qvec, dense_top=dense[0][1] if dense else 0.0)
+
+    def _normed(self, unit: StoredUnit) -> str:
+        """Normalised search text of a unit, cached (units of a live version never change)."""
+        if unit.id not in self._norm_cache:
+            if len(self._norm_cache) > 50_000:
+                self._norm_cache.clear()
+            self._norm_cache[unit.id] = norm(unit.search_text)
+        return self._norm_cache[unit.id]
 
     def lexical_terms(self, question: str) -> dict[str, float]:
         """The question's search terms with their idf weights (unknown terms weigh like the rarest)."""

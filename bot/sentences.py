@@ -47,9 +47,13 @@ def items(text: str) -> list[str]:
 
 def coverage(piece: str, terms: dict[str, float]) -> float:
     """Share of the question's term weight found in a piece of text."""
+    return covered(norm(piece), terms)
+
+
+def covered(normed: str, terms: dict[str, float]) -> float:
+    """`coverage` for text already passed through `norm`."""
     total = sum(terms.values()) or 1.0
-    p = norm(piece)
-    return sum(w for t, w in terms.items() if t in p) / total
+    return sum(w for t, w in terms.items() if t in normed) / total
 
 
 def best_sentences(text: str, terms: dict[str, float], n: int = 2, keep: Callable[[str], bool] | None = None) -> list[str]:
