@@ -44,7 +44,7 @@ def _bigrams(text: str) -> set[str]:
 
 
 def diversify(hits: list[Hit], k: int, per_doc: int = 3, same: float = 0.8) -> list[Hit]:
-    """Top k without near-duplicate texts and with at most `per_doc` units of one document.
+    """Top k without near-duplicate texts and with at most `per_doc` units of one document (all editions together).
 
     Exact references and the parts of one split provision are never dropped; skipped hits fill any room left.
     """
@@ -54,7 +54,7 @@ def diversify(hits: list[Hit], k: int, per_doc: int = 3, same: float = 0.8) -> l
     rest: list[Hit] = []
     for h in hits:
         g = _bigrams(h.unit.text[:300])
-        doc = h.unit.meta["fingerprint"]
+        doc = h.unit.meta["family"] or h.unit.meta["fingerprint"]
         dup = any(len(g & o) / max(1, min(len(g), len(o))) >= same for o in grams)
         if not h.exact and (dup or per.get(doc, 0) >= per_doc):
             rest.append(h)
