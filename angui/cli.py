@@ -67,10 +67,12 @@ def stats(index: IndexOpt = None) -> None:
     from rich.table import Table
 
     docs = _kb(index).store.documents()
-    table = Table("标题", "版本", "状态", "文号", "单元数", "来源", title=f"已入库文档 {len(docs)} 个")
+    table = Table("标题", "版本", "状态", "其他版本", "文号", "单元数", "来源", title=f"已入库文档 {len(docs)} 个")
     total = 0
     for m in sorted(docs.values(), key=lambda m: (m["family"], m["status"] != "现行", m["title"])):
-        table.add_row(m["title"], m["edition"], m["status"], m["doc_no"], str(m["units"]), m["source"])
+        others = "、".join(f"{o['edition']}（{o['status']}）" for o in docs.values()
+                          if o["family"] == m["family"] and o["fingerprint"] != m["fingerprint"])
+        table.add_row(m["title"], m["edition"], m["status"], others, m["doc_no"], str(m["units"]), m["source"])
         total += int(m["units"])
     Console(width=200).print(table)
     typer.echo(f"合计 {total} 个单元。")

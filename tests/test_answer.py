@@ -114,3 +114,9 @@ def test_eval_meets_dev_targets(seed_index):
     figures = dict(re.findall(r"(hit@1|hit@5|must|拒答|误拒) ([\d.]+)", proc.stdout))
     assert float(figures["hit@5"]) == 1.0 and float(figures["hit@1"]) >= 0.9
     assert float(figures["must"]) >= 0.95 and float(figures["拒答"]) == 1.0 and figures["误拒"] == "0"
+
+
+def test_chat_answers_until_empty_line(seed_index):
+    proc = run_cli("chat", "--index", str(seed_index), input="企业全体员工要做什么公开承诺？\n\n不会被问到\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "拒绝违章" in proc.stdout and "依据：" in proc.stdout and "不会被问到" not in proc.stdout

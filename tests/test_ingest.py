@@ -200,3 +200,27 @@ def test_editions_and_status_from_names_and_catalog(corpus):
     assert new.family == old.family and new.doc_key != old.doc_key
     assert gone.status == "已废止" and gone.edition == "2017版"
     assert (law.title, law.edition, law.status, law.family) == ("中华人民共和国安全生产法", "2021-06-10", "现行", "安全生产法")
+
+
+def test_pdf_units_keep_their_page(seed_copy, tmp_path):
+    pdf = tmp_path / "rules.pdf"
+    pdf.write_bytes(text_pdf("Confined space work needs ventilation before entry"))
+    ingest_into(seed_copy, pdf)
+    units = [u for u in open_kb(seed_copy).store.iter_units() if u.meta["doc_key"] == "rules.pdf"]
+    assert units and all(u.meta["page"] == 1 for u in units)
+    assert "ventilation" in units[0].text
+
+
+def test_stats_links_editions(tmp_path, corpus):
+    rules = corpus / "rules"
+    index = tmp_path / "idx"
+    ingest_into(index, rules / "生产安全事故应急预案管理办法(2016原文,已修订).txt")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "生产安全事故应急预案管理办法(2019修正).md").write_text(
+        "# 生产安全事故应急预案管理办法\n\n## 第一条\n\n为规范应急预案管理工作，制定本办法。\n", encoding="utf-8")
+    ingest_into(index, src)
+    out = run_cli("stats", "--index", str(index)).stdout
+    rows = {cells[2]: cells for x in out.splitlines() if len(cells := [c.strip() for c in x.split("│")]) > 5}
+    assert rows["2016原文"][3] == "已修订" and rows["2016原文"][4] == "2019修正（现行）"
+    assert rows["2019修正"][3] == "现行" and rows["2019修正"][4] == "2016原文（已修订）"
