@@ -92,12 +92,12 @@ def family_of(title: str) -> str:
     return re.sub(r"[\s《》“”\"()（）]", "", t)
 
 
-def fingerprint(data: bytes) -> str:
-    """Content hash of a file (with the parser version) identifying this version of a document."""
-    return hashlib.sha256(PARSER_VERSION.encode() + b"\0" + data).hexdigest()[:20]
+def fingerprint(data: bytes, salt: str = "") -> str:
+    """Content hash of a file, the parser version and `salt` (settings that shape stored units and vectors)."""
+    return hashlib.sha256(f"{PARSER_VERSION}:{salt}".encode() + b"\0" + data).hexdigest()[:20]
 
 
-def build_meta(path: Path, loaded: LoadedDoc, catalog: dict[str, dict[str, str]]) -> DocMeta:
+def build_meta(path: Path, loaded: LoadedDoc, catalog: dict[str, dict[str, str]], salt: str = "") -> DocMeta:
     """Combine text, file name and catalog (strongest last) into the document's metadata."""
     text = "\n".join(b.text for b in loaded.blocks[:20])
     fromtext = from_text(text) if loaded.kind == "text" else {}
@@ -117,7 +117,7 @@ def build_meta(path: Path, loaded: LoadedDoc, catalog: dict[str, dict[str, str]]
         raise ValueError(f"{path.name}: catalog status {meta['status']!r} is not one of {STATUSES}")
     return DocMeta(
         doc_key=nfkc(path.name),
-        fingerprint=fingerprint(path.read_bytes()),
+        fingerprint=fingerprint(path.read_bytes(), salt),
         title=meta["title"],
         source=str(path.resolve()),
         edition=meta.get("edition", ""),

@@ -89,7 +89,7 @@ def ingest_paths(kb: KnowledgeBase, paths: list[Path], echo: Echo = print, show_
         report.files.append(result)
         try:
             loaded = load(path, kb.settings.max_file_mb)
-            meta = build_meta(path, loaded, catalog)
+            meta = build_meta(path, loaded, catalog, salt=f"embed{kb.settings.embed_max_chars}")
             result.title = meta.title
             if kb.store.is_current(meta):
                 result.status = "unchanged"

@@ -224,3 +224,17 @@ def test_stats_links_editions(tmp_path, corpus):
     rows = {cells[2]: cells for x in out.splitlines() if len(cells := [c.strip() for c in x.split("│")]) > 5}
     assert rows["2016原文"][3] == "已修订" and rows["2016原文"][4] == "2019修正（现行）"
     assert rows["2019修正"][3] == "现行" and rows["2019修正"][4] == "2016原文（已修订）"
+
+
+def test_new_embedding_window_replaces_vectors(seed_copy):
+    from angui.config import load_settings
+    from angui.kb import KnowledgeBase
+    from ingest.pipeline import ingest_paths
+
+    before = {u.id for u in open_kb(seed_copy).store.iter_units()}
+    kb = KnowledgeBase(load_settings(index_dir=seed_copy, catalog=REPO / "knowledge" / "catalog.toml",
+                                     embed_max_chars=100))
+    report = ingest_paths(kb, [SEED], echo=lambda s: None, show_progress=False)
+    assert [f.status for f in report.files] == ["ok"] and report.embedded > 0
+    after = {u.id for u in kb.store.iter_units()}
+    assert len(after) == len(before) and after.isdisjoint(before)
