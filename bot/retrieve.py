@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -12,6 +15,7 @@ from angui.lexical import tokenize
 from bot.refs import find_references
 from bot.sentences import covered, norm
 
+SYNONYMS = Path(__file__).resolve().parents[1] / "prompts" / "synonyms.toml"
 STATUS_RANK = {"现行": 0, "已修订": 1, "已废止": 2}
 RRF_K = 60
 SHORT_UNIT = 120  # characters below which a unit's term coverage counts proportionally less
@@ -37,6 +41,17 @@ class Retrieval:
     query_vector: np.ndarray
     dense_top: float = 0.0
     signals: dict[str, float] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, list[str]]:
+    return tomllib.loads(SYNONYMS.read_text(encoding="utf-8"))["terms"]
+
+
+def formalise(question: str) -> str:
+    """The question plus the formal terms for colloquial words in it (老板 → 主要负责人), for lexical search."""
+    extra = [t for word, terms in _synonyms().items() if word in question for t in terms]
+    return " ".join([question, *dict.fromkeys(extra)])
 
 
 def _bigrams(text: str) -> set[str]:
@@ -91,7 +106,7 @@ class Retriever:
         """Top-k hits for a question."""
         qvec = self.kb.embedder.embed_query(question)
         dense = self.kb.store.query(qvec, self.pool, self._live_set)
-        lexical = self.lexical.search(question, self.pool)
+        lexical = self.lexical.search(formalise(question), self.pool)
         fused: dict[str, Hit] = {}
         for rank, (unit, cos) in enumerate(dense):
             fused[unit.id] = Hit(unit, dense=cos, score=1 / (RRF_K + rank))
@@ -128,7 +143,7 @@ class Retriever:
 
     def lexical_terms(self, question: str) -> dict[str, float]:
         """The question's search terms with their idf weights (unknown terms weigh like the rarest)."""
-        return {t: self.lexical.idf(t) for t in set(tokenize(question))}
+        return {t: self.lexical.idf(t) for t in set(tokenize(formalise(question)))}
 
     def _exact(self, question: str, order: dict[str, int]) -> list[Hit]:
         """Units named by number in the question, current edition first."""

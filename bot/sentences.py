@@ -40,7 +40,9 @@ def items(text: str) -> list[str]:
     """Enumerated items of a text — （一）, （１）, 1、 — or its lines, or its sentences."""
     parts = [p.strip(" ；;。\n") for p in _ITEM.split(text) if p.strip(" ；;。\n")]
     if len(parts) >= 2:
-        return parts
+        lead = _ITEM.search(text)
+        intro = text[: lead.start()].rstrip() if lead else ""
+        return parts[1:] if intro.endswith(("：", ":")) else parts  # drop "…应当包括下列内容："
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return lines if len(lines) >= 2 else sentences(text)
 
