@@ -75,8 +75,12 @@ class BM25Index:
 
     def search(self, query: str, k: int = 20) -> list[tuple[str, float]]:
         """Top-k (id, score) for a query."""
+        return self.search_tokens(tokenize(query), k)
+
+    def search_tokens(self, tokens: Iterable[str], k: int = 20) -> list[tuple[str, float]]:
+        """Top-k (id, score) for already tokenized query terms."""
         scores: dict[int, float] = defaultdict(float)
-        for tok in set(tokenize(query)):
+        for tok in set(tokens):
             plist = self._postings.get(tok)
             if not plist:
                 continue

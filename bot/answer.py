@@ -33,14 +33,13 @@ class Composer:
         if not question:
             return _result(question, NOT_FOUND, False, [], ["问题为空"])
         retrieval = self.retriever.search(question, k)
-        terms = self.retriever.lexical_terms(question)
-        verdict = self.gate.judge(retrieval, terms)
+        verdict = self.gate.judge(retrieval)
         if not verdict.found:
             return _result(question, NOT_FOUND, False, [], verdict.warnings)
-        return self._compose(retrieval, terms, verdict.warnings)
+        return self._compose(retrieval, verdict.warnings)
 
-    def _compose(self, retrieval: Retrieval, terms: dict[str, float], warnings: list[str]) -> dict:
-        hits = retrieval.hits
+    def _compose(self, retrieval: Retrieval, warnings: list[str]) -> dict:
+        hits, terms = retrieval.hits, retrieval.terms
         q = retrieval.question
         quotes: dict[int, list[str]] = {i: [] for i in range(len(hits))}
         lead = self._lead(q, hits, terms, quotes)

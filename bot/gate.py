@@ -51,7 +51,7 @@ class Gate:
         """A gate with the thresholds calibrated for this embedding space."""
         return cls(embedder, cache, **CALIBRATION.get(space, UNCALIBRATED))
 
-    def judge(self, retrieval: Retrieval, terms: dict[str, float]) -> Verdict:
+    def judge(self, retrieval: Retrieval) -> Verdict:
         """Decide found/not found for a retrieval."""
         if not retrieval.hits:
             return Verdict(False, warnings=["知识库为空或没有可检索的内容"])
@@ -59,7 +59,7 @@ class Gate:
             return Verdict(True, {"exact": 1.0})
         q = retrieval.query_vector
         domain = float(np.max(self._in @ q) - np.max(self._off @ q))
-        cover = max(coverage(h.unit.text, terms) for h in retrieval.hits[:3])
+        cover = max(coverage(h.unit.text, retrieval.terms) for h in retrieval.hits[:3])
         signals = {"domain": round(domain, 4), "dense": round(retrieval.dense_top, 4), "cover": round(cover, 4)}
         on_topic = domain > self.margin
         evidence = cover >= self.min_cover or retrieval.dense_top >= self.min_dense

@@ -39,8 +39,8 @@ class Retrieval:
     question: str
     hits: list[Hit]
     query_vector: np.ndarray
+    terms: dict[str, float] = field(default_factory=dict)  # search terms with idf weights
     dense_top: float = 0.0
-    signals: dict[str, float] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +61,7 @@ def _bigrams(text: str) -> set[str]:
 def diversify(hits: list[Hit], k: int, per_doc: int = 3, same: float = 0.8) -> list[Hit]:
     """Top k without near-duplicate texts and with at most `per_doc` units of one document (all editions together).
 
-    Exact references and the parts of one split provision are never dropped; skipped hits fill any room left.
+    Exact references are never dropped; skipped hits fill any room left.
     """
     chosen: list[Hit] = []
     grams: list[set[str]] = []
@@ -79,7 +79,7 @@ def diversify(hits: list[Hit], k: int, per_doc: int = 3, same: float = 0.8) -> l
         per[doc] = per.get(doc, 0) + 1
         if len(chosen) == k:
             return chosen
-    return (chosen + [h for h in rest if not any(h is c for c in chosen)])[:k]
+    return (chosen + rest)[:k]
 
 
 class Retriever:
@@ -106,7 +106,9 @@ class Retriever:
         """Top-k hits for a question."""
         qvec = self.kb.embedder.embed_query(question)
         dense = self.kb.store.query(qvec, self.pool, self._live_set)
-        lexical = self.lexical.search(formalise(question), self.pool)
+        tokens = tokenize(formalise(question))
+        terms = {t: self.lexical.idf(t) for t in set(tokens)}  # unknown terms weigh like the rarest
+        lexical = self.lexical.search_tokens(tokens, self.pool)
         fused: dict[str, Hit] = {}
         for rank, (unit, cos) in enumerate(dense):
             fused[unit.id] = Hit(unit, dense=cos, score=1 / (RRF_K + rank))
@@ -118,7 +120,6 @@ class Retriever:
         missing = [i for i, h in fused.items() if h.unit is None]
         if missing:
             units.update((u.id, u) for u in self.kb.store.get(missing))
-        terms = self.lexical_terms(question)
         top_rrf = max((h.score for h in fused.values()), default=1.0)
         for uid, hit in fused.items():
             hit.unit = units.get(uid)  # type: ignore[assignment]
@@ -131,7 +132,7 @@ class Retriever:
         seen = {h.unit.id for h in exact}
         hits = exact + [h for h in hits if h.unit.id not in seen]
         hits = self._prefer_current(hits)
-        return Retrieval(question, diversify(hits, k), qvec, dense_top=dense[0][1] if dense else 0.0)
+        return Retrieval(question, diversify(hits, k), qvec, terms, dense_top=dense[0][1] if dense else 0.0)
 
     def _normed(self, unit: StoredUnit) -> str:
         """Normalised search text of a unit, cached (units of a live version never change)."""
@@ -140,10 +141,6 @@ class Retriever:
                 self._norm_cache.clear()
             self._norm_cache[unit.id] = norm(unit.search_text)
         return self._norm_cache[unit.id]
-
-    def lexical_terms(self, question: str) -> dict[str, float]:
-        """The question's search terms with their idf weights (unknown terms weigh like the rarest)."""
-        return {t: self.lexical.idf(t) for t in set(tokenize(formalise(question)))}
 
     def _exact(self, question: str, order: dict[str, int]) -> list[Hit]:
         """Units named by number in the question, current edition first."""
