@@ -86,7 +86,7 @@ class Composer:
     def _whole_provision(hits: list[Hit], quotes: dict[int, list[str]]) -> str:
         """An article asked for by number, quoted whole: every part of a split unit, in order."""
         first = hits[0].unit.meta
-        lines = [f"{_doc_label(first)} {first['base_loc']}{_status(first)}："]
+        lines = [provision_label(first["title"], first["edition"], first["base_loc"], first["status"]) + "："]
         for i, h in enumerate(hits):
             m = h.unit.meta
             if not h.exact or m["fingerprint"] != first["fingerprint"] or m["base_loc"] != first["base_loc"]:
@@ -121,20 +121,16 @@ def _strip_header(text: str) -> str:
     return "\n".join(lines[1:]) if lines and lines[0].endswith("（续）") else text
 
 
-def _doc_label(meta: dict) -> str:
-    """《title》(edition)."""
-    return f"《{meta['title']}》" + (f"({meta['edition']})" if meta["edition"] else "")
-
-
-def _status(meta: dict) -> str:
-    """【已修订】/【已废止】 for superseded text, nothing for current text."""
-    return "" if meta["status"] == "现行" else f"【{meta['status']}】"
+def provision_label(title: str, edition: str, loc: str, status: str) -> str:
+    """《title》(edition) loc, with 【已修订】/【已废止】 when the text is not current."""
+    edition = f"({edition})" if edition else ""
+    return f"《{title}》{edition} {loc}" + ("" if status == "现行" else f"【{status}】")
 
 
 def _label(hit: Hit) -> str:
-    """《title》(edition) loc, with the status when not current."""
+    """The label of a hit's unit."""
     m = hit.unit.meta
-    return f"{_doc_label(m)} {m['loc']}{_status(m)}"
+    return provision_label(m["title"], m["edition"], m["loc"], m["status"])
 
 
 def _citation(i: int, hit: Hit, quote: list[str]) -> dict:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from html import escape
 
+from bot.answer import provision_label
+
 MAX_MESSAGE = 4096
 HEADINGS = ("检查要点：", "依据：")
 QUOTE_CHARS = 200
@@ -22,10 +24,8 @@ def esc(text: str) -> str:
 
 def citation_label(c: dict) -> str:
     """《title》(edition) loc, with the status when not current and the page when known."""
-    edition = f"({c['edition']})" if c.get("edition") else ""
-    status = "" if c.get("status", "现行") == "现行" else f"【{c['status']}】"
     page = f"（第 {c['page']} 页）" if c.get("page") is not None else ""
-    return f"《{c['doc']}》{edition} {c['loc']}{status}{page}"
+    return provision_label(c["doc"], c.get("edition", ""), c["loc"], c.get("status", "现行")) + page
 
 
 def render_answer(result: dict) -> str:
