@@ -1,4 +1,10 @@
 # 安规助手 image: the `angui` CLI; runs the Telegram bot by default.
+# Stage 1 builds the wheel (the same artifact tests/test_wheel.py installs); stage 2 installs only that wheel.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY . /src
+RUN pip wheel --no-deps --wheel-dir /wheels .
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -11,9 +17,11 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends antiword catdoc \
     && rm -rf /var/lib/apt/lists/*
 
+COPY --from=build /wheels /wheels
+RUN pip install /wheels/angui-*.whl && rm -rf /wheels
+
 WORKDIR /app
-COPY . /app
-RUN pip install .
+COPY knowledge /app/knowledge
 
 RUN useradd --create-home --uid 1000 angui \
     && mkdir -p /data/index \

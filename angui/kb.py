@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from angui.config import Settings
 from angui.embeddings import Embedder, EmbeddingCache, embedder_slug, get_embedder
 from angui.lexical import LEXICAL_VERSION, BM25Index, signature
+from angui.settings import Settings
 from angui.store import Store, open_client
 
 

@@ -7,12 +7,13 @@ import logging
 import math
 import pickle
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
 import jieba
+
+from angui.text import fold
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -26,14 +27,9 @@ STOPWORDS = frozenset(
 )
 
 
-def normalise(text: str) -> str:
-    """NFKC-fold (full-width digits/letters to ASCII) and lowercase."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens of normalised text, without punctuation and stop words."""
-    return [t for t in jieba.cut_for_search(normalise(text)) if _KEEP.search(t) and t not in STOPWORDS]
+    return [t for t in jieba.cut_for_search(fold(text)) if _KEEP.search(t) and t not in STOPWORDS]
 
 
 class BM25Index:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+from angui.text import nfkc
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -14,7 +14,7 @@ def cn_to_int(s: str) -> int:
 
     Raises ValueError for anything else, including digit runs like "一二".
     """
-    s = unicodedata.normalize("NFKC", s).strip()
+    s = nfkc(s).strip()
     if s.isascii() and s.isdigit():
         return int(s)
     if not s:

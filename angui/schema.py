@@ -1,9 +1,8 @@
-"""The stored unit schema: where the write path (ingest/) and the read path (bot/) meet."""
+"""The stored unit schema: where the write path (angui.ingest) and the read path (angui.answer) meet."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -96,8 +95,3 @@ def unit_metadata(doc: DocMeta, unit: Unit) -> dict[str, str | int]:
 def doc_from_metadata(md: dict) -> DocMeta:
     """Rebuild the DocMeta part of a stored record."""
     return DocMeta(**{k: md.get(k, "") for k in DocMeta.__dataclass_fields__})
-
-
-def to_json(obj: object) -> str:
-    """Dump dataclasses and dicts as compact UTF-8 JSON."""
-    return json.dumps(obj, ensure_ascii=False, default=lambda o: o.__dict__)

@@ -131,6 +131,12 @@ class Store:
         by_id = {i: StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
+    def units_at(self, fingerprints: Sequence[str], base_loc: str) -> list[StoredUnit]:
+        """Every part of the provision at `base_loc` in the given document versions."""
+        got = self.units.get(where={"$and": [{"fingerprint": {"$in": list(fingerprints)}}, {"base_loc": base_loc}]},
+                             include=["documents", "metadatas"])
+        return [StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
     def query(self, vector: np.ndarray, k: int, live: set[str]) -> list[tuple[StoredUnit, float]]:
         """Nearest live units to a query vector, with cosine similarity.
 

@@ -20,26 +20,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from angui.config import load_settings  # noqa: E402
+from angui.answer.service import AnswerService, open_service  # noqa: E402
+from angui.bot.telegram_app import build_application  # noqa: E402
+from angui.ingest.pipeline import ingest_paths  # noqa: E402
 from angui.kb import KnowledgeBase  # noqa: E402
+from angui.settings import load_settings  # noqa: E402
+
 from botapi_standin import BotApiStandIn  # noqa: E402
-from bot.answer import Composer  # noqa: E402
-from bot.service import open_composer  # noqa: E402
-from bot.telegram_app import build_application  # noqa: E402
-from bot.telegram_settings import BotSettings  # noqa: E402
-from ingest.pipeline import ingest_paths  # noqa: E402
 
 QUESTIONS = ["有限空间作业检查哪些内容？", "三同时是什么？", "安全生产法第四十一条", "安全生产标准化什么时候完成？",
              "隐患清零行动聚焦哪些行业？", "谁负责推进安全设施设计诊断？", "今天天气怎么样？", "应急预案演练怎么做？"]
 
 
-def open_index(index: Path | None, scratch: Path) -> Composer:
-    """The composer over --index, or over a scratch index of knowledge/ built now."""
+def open_index(index: Path | None, scratch: Path) -> AnswerService:
+    """The answer service over --index, or over a scratch index of knowledge/ built now."""
     if index is None:
         index = scratch / "index"
         settings = load_settings(index_dir=index, catalog=REPO / "knowledge" / "catalog.toml")
         ingest_paths(KnowledgeBase(settings), [REPO / "knowledge"], echo=lambda _: None, show_progress=False)
-    return open_composer(load_settings(index_dir=index, catalog=REPO / "knowledge" / "catalog.toml"))
+    return open_service(load_settings(index_dir=index, catalog=REPO / "knowledge" / "catalog.toml"))
 
 
 async def user_session(api: BotApiStandIn, replies: dict[int, asyncio.Queue], user: int, count: int,
@@ -52,7 +51,7 @@ async def user_session(api: BotApiStandIn, replies: dict[int, asyncio.Queue], us
         latencies.append(answered - sent)
 
 
-async def bench(composer: Composer, users: int, questions: int) -> tuple[float, list[float]]:
+async def bench(service: AnswerService, users: int, questions: int) -> tuple[float, list[float]]:
     """Seconds taken and per-question latencies for users × questions."""
     loop = asyncio.get_running_loop()
     ids = range(1000, 1000 + users)
@@ -66,9 +65,10 @@ async def bench(composer: Composer, users: int, questions: int) -> tuple[float, 
 
     with BotApiStandIn() as api:
         api.listeners.append(on_call)
-        settings = BotSettings(_env_file=None, telegram_bot_token=api.token, telegram_base_url=api.base_url,
-                               allowed_users=frozenset(), allowed_chats=frozenset(), rate_limit=10**6)
-        app = build_application(settings, composer)
+        settings = service.settings.model_copy(update={
+            "telegram_bot_token": api.token, "telegram_base_url": api.base_url, "allowed_users": frozenset(),
+            "allowed_chats": frozenset(), "rate_limit": 10**6})
+        app = build_application(settings, service)
         async with app:
             await app.start()
             await app.updater.start_polling(poll_interval=0)
@@ -90,8 +90,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="angui-bench-bot-") as scratch:
-        composer = open_index(args.index, Path(scratch))
-        elapsed, latencies = asyncio.run(bench(composer, args.users, args.questions))
+        service = open_index(args.index, Path(scratch))
+        elapsed, latencies = asyncio.run(bench(service, args.users, args.questions))
     ms = sorted(x * 1000 for x in latencies)
     p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
     table = "\n".join([

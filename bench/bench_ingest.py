@@ -23,9 +23,9 @@ sys.path.insert(0, str(REPO))
 
 def one_run(corpus: Path, index: Path) -> dict:
     """Ingest in this process and return figures as a dict."""
-    from angui.config import load_settings
+    from angui.ingest.pipeline import ingest_paths
     from angui.kb import KnowledgeBase
-    from ingest.pipeline import ingest_paths
+    from angui.settings import load_settings
 
     t0 = time.perf_counter()
     kb = KnowledgeBase(load_settings(index_dir=index, catalog=REPO / "knowledge" / "catalog.toml"))

@@ -24,10 +24,10 @@ from langchain_core.embeddings import Embeddings
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from angui.config import load_settings  # noqa: E402
+from angui.answer.evaluate import hit_rank  # noqa: E402
 from angui.kb import KnowledgeBase  # noqa: E402
+from angui.settings import load_settings  # noqa: E402
 from bench.bench_ingest import write_readme  # noqa: E402
-from bot.evaluate import hit_rank  # noqa: E402
 
 WORK = REPO / "data" / "bench"
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -58,15 +58,15 @@ def score(rows: list[tuple[int | None, float]]) -> dict:
 
 def run_angui(index: Path, qs: list[dict]) -> dict:
     """Warm angui over the questions (one warm-up question first)."""
-    from bot.service import open_composer
+    from angui.answer.service import open_service
 
-    composer = open_composer(load_settings(index_dir=index))
-    composer.ask("安全生产法第四十一条")
+    service = open_service(load_settings(index_dir=index))
+    service.ask("安全生产法第四十一条")
     rows = []
     for q in qs:
         t0 = time.perf_counter()
-        ans = composer.ask(q["q"], 5)
-        rows.append((hit_rank(q["keys"], ans["citations"][:5]), (time.perf_counter() - t0) * 1000))
+        ans = service.ask(q["q"], 5)
+        rows.append((hit_rank(q["keys"], [c.text for c in ans.citations[:5]]), (time.perf_counter() - t0) * 1000))
     return score(rows)
 
 
@@ -93,8 +93,8 @@ def run_baseline(qs: list[dict]) -> dict:
     from langchain_chroma import Chroma
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from ingest.errors import SkipFile
-    from ingest.loaders import iter_files, load
+    from angui.ingest.errors import SkipFile
+    from angui.ingest.loaders import iter_files, load
 
     kb = KnowledgeBase(load_settings(index_dir=WORK / "baseline"))
     client = chromadb.PersistentClient(str(WORK / "baseline" / "lc"), settings=ChromaSettings(anonymized_telemetry=False))
@@ -116,8 +116,7 @@ def run_baseline(qs: list[dict]) -> dict:
         t0 = time.perf_counter()
         docs = store.similarity_search(q["q"], k=5)
         ms = (time.perf_counter() - t0) * 1000
-        cites = [{"n": i + 1, "text": d.page_content} for i, d in enumerate(docs)]
-        rows.append((hit_rank(q["keys"], cites), ms))
+        rows.append((hit_rank(q["keys"], [d.page_content for d in docs]), ms))
     return score(rows)
 
 
@@ -164,7 +163,7 @@ def main() -> None:
     if not index.exists() and (WORK / "ingest").exists():
         shutil.copytree(WORK / "ingest", index)  # the whole-corpus index bench_ingest.py left
     kb = KnowledgeBase(load_settings(index_dir=index))
-    from ingest.pipeline import ingest_paths
+    from angui.ingest.pipeline import ingest_paths
 
     ingest_paths(kb, [CORPUS], echo=lambda s: None, show_progress=False)
     ours = run_angui(index, qs)

@@ -1,1 +1,1 @@
-"""Read path: retrieve units, compose cited answers, serve them on a channel."""
+"""The Telegram channel: renders answers from `angui.answer` as messages with buttons."""

@@ -6,26 +6,30 @@ import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from angui.answer.model import Answer
+
+CACHE_SIZE = 2000
+KEY_BYTES = 6  # 8 URL-safe characters, short enough for callback_data
+
 
 @dataclass
 class CachedAnswer:
-    """One answer as sent: the question, the answer JSON and the votes given on it (user id -> vote)."""
+    """One answer as sent and the votes given on it (user id -> vote)."""
 
-    question: str
-    result: dict
+    answer: Answer
     votes: dict[int, str] = field(default_factory=dict)
 
 
 class AnswerCache:
     """Least-recently-used cache of at most `size` answers."""
 
-    def __init__(self, size: int = 2000) -> None:
+    def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
         self._items: OrderedDict[str, CachedAnswer] = OrderedDict()
 
     def put(self, answer: CachedAnswer) -> str:
-        """Keep an answer; returns its 8-char key (random, so keys from before a restart never match)."""
-        key = secrets.token_urlsafe(6)
+        """Keep an answer; returns its key (random, so keys from before a restart never match)."""
+        key = secrets.token_urlsafe(KEY_BYTES)
         self._items[key] = answer
         while len(self._items) > self.size:
             self._items.popitem(last=False)

@@ -7,8 +7,10 @@ import hmac
 import json
 import secrets
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+
+from angui.answer.model import Citation
 
 
 def hash_user(user_id: int, key: bytes) -> str:
@@ -33,12 +35,12 @@ class FeedbackStore:
         self.key = load_key(path.with_suffix(".key"))
         self._lock = threading.Lock()
 
-    def record(self, question: str, citations: list[dict], user_id: int, vote: str) -> dict:
+    def record(self, question: str, citations: list[Citation], user_id: int, vote: str) -> dict:
         """Store one vote ("up" or "down") on an answer; returns the record written."""
         row = {
-            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "question": question,
-            "citations": [{"doc": c["doc"], "loc": c["loc"]} for c in citations],
+            "citations": [{"doc": c.doc, "loc": c.loc} for c in citations],
             "user": hash_user(user_id, self.key),
             "vote": vote,
         }

@@ -7,60 +7,69 @@ it; 👍/👎 store feedback. All knowledge-base work runs on one worker thread,
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import logging
 import math
 import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pydantic import ValidationError
-from telegram import (Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message,
-                      MessageEntity, Update)
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, CallbackQueryHandler,
-                          CommandHandler, ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from angui.config import Settings
-from bot.answer import Composer
-from bot.answer_cache import AnswerCache, CachedAnswer
-from bot.feedback import FeedbackStore
-from bot.ratelimit import RateLimiter
-from bot.service import open_composer
-from bot.telegram_format import render_answer, render_fulltext, render_more, render_sources, split_message
-from bot.telegram_settings import BotSettings
-from bot.telegram_texts import (ADMIN_HELP, ADMIN_ONLY, ASK_USAGE, BAD_SETTINGS, COMMANDS, ERROR_TEXT, EXPIRED, HELP,
-                               IMPORTING, NO_MORE, NO_TOKEN, NO_WEBHOOKS, REFUSAL, RELOADED, SEARCHING_MORE,
-                               SLOW_DOWN, THANKS, UPLOAD_REFUSED)
-from bot.telegram_upload import ingest_upload, upload_dir, upload_problem
+from angui.answer.service import AnswerService, open_service
+from angui.bot.answer_cache import AnswerCache, CachedAnswer
+from angui.bot.context import CONTEXT_TYPES, STATE_KEY, BotContext, BotState
+from angui.bot.feedback import FeedbackStore
+from angui.bot.ratelimit import RateLimiter
+from angui.bot.telegram_format import render_answer, render_fulltext, render_more, render_sources, split_message
+from angui.bot.telegram_texts import (
+    ADMIN_HELP,
+    ADMIN_ONLY,
+    ASK_USAGE,
+    COMMANDS,
+    ERROR_TEXT,
+    EXPIRED,
+    HELP,
+    IMPORTING,
+    NO_MORE,
+    NO_TOKEN,
+    NO_WEBHOOKS,
+    REFUSAL,
+    RELOADED,
+    SEARCHING_MORE,
+    SLOW_DOWN,
+    THANKS,
+    UPLOAD_REFUSED,
+)
+from angui.bot.telegram_upload import ingest_upload, upload_dir, upload_problem
+from angui.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 VOTES = {"up": "👍", "down": "👎"}
-
-
-@dataclass
-class BotState:
-    """Everything the handlers share, kept in bot_data["state"]."""
-
-    settings: BotSettings
-    composer: Composer
-    limiter: RateLimiter
-    cache: AnswerCache
-    feedback: FeedbackStore
-    worker: ThreadPoolExecutor
-
-    async def work(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run blocking knowledge-base work on the single worker thread."""
-        return await asyncio.get_running_loop().run_in_executor(self.worker, fn, *args)
-
-
-def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
-    return context.bot_data["state"]
+FEEDBACK_FILE = "feedback.jsonl"
 
 
 def _addressed(message: Message, bot: Bot) -> bool:
@@ -89,24 +98,24 @@ async def _send_html(send: Callable[..., Awaitable[Message]], html: str,
         await send(part, parse_mode=ParseMode.HTML, reply_markup=markup if i == len(parts) else None)
 
 
-async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def _answer(update: Update, context: BotContext, question: str) -> None:
     """Rate-limit, compute the answer off the event loop, and reply with it and its buttons."""
-    state = _state(context)
+    state = context.state
     message = update.effective_message
     wait = state.limiter.acquire(update.effective_user.id)
     if wait:
         await message.reply_text(SLOW_DOWN.format(seconds=math.ceil(wait), limit=state.limiter.limit))
         return
     await message.chat.send_action(ChatAction.TYPING)
-    result = await state.work(state.composer.ask, question, state.settings.answer_k)
-    key = state.cache.put(CachedAnswer(question, result))
-    await _send_html(message.reply_text, render_answer(result), _keyboard(key, result["found"]))
+    answer = await state.work(state.service.ask, question, state.settings.answer_k)
+    key = state.cache.put(CachedAnswer(answer))
+    await _send_html(message.reply_text, render_answer(answer), _keyboard(key, answer.found))
 
 
-async def check_access(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def check_access(update: Update, context: BotContext) -> None:
     """Runs first for every update: outside the allow-lists, refuse (when addressed) and stop."""
     user, chat = update.effective_user, update.effective_chat
-    if _state(context).settings.allows(user and user.id, chat and chat.id):
+    if context.state.settings.allows(user and user.id, chat and chat.id):
         return
     if update.callback_query:
         await update.callback_query.answer(REFUSAL, show_alert=True)
@@ -115,13 +124,13 @@ async def check_access(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     raise ApplicationHandlerStop
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """/start and /help: what the bot does, with example questions."""
-    admin = update.effective_user.id in _state(context).settings.admin_users
+    admin = update.effective_user.id in context.state.settings.admin_users
     await update.effective_message.reply_text(HELP + (ADMIN_HELP if admin else ""))
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_command(update: Update, context: BotContext) -> None:
     """/ask <question>: the way to ask in groups (works everywhere)."""
     question = " ".join(context.args or [])
     if not question:
@@ -130,7 +139,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _answer(update, context, question)
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: BotContext) -> None:
     """A text message is a question in private chats; in groups only when it mentions or replies to the bot."""
     if not _addressed(update.message, context.bot):
         return
@@ -140,70 +149,65 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _answer(update, context, question)
 
 
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources(update: Update, context: BotContext) -> None:
     """/sources: the documents in the knowledge base with edition and status."""
-    state = _state(context)
-    docs = await state.work(state.composer.retriever.kb.store.documents)
+    state = context.state
+    docs = await state.work(state.service.documents)
     await _send_html(update.effective_message.reply_text, render_sources(docs))
 
 
-def _refresh(composer: Composer) -> int:
-    composer.retriever.refresh()
-    return len(composer.retriever.docs)
-
-
-async def reload_index(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload_index(update: Update, context: BotContext) -> None:
     """/reload (admins): re-read the index after an external ingest."""
-    state = _state(context)
+    state = context.state
     if update.effective_user.id not in state.settings.admin_users:
         await update.effective_message.reply_text(ADMIN_ONLY)
         return
-    count = await state.work(_refresh, state.composer)
+    count = await state.work(state.service.refresh)
     await update.effective_message.reply_text(RELOADED.format(count=count))
 
 
-async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_document(update: Update, context: BotContext) -> None:
     """A file sent privately by an admin is downloaded, ingested and reported; others are refused."""
-    state = _state(context)
+    state = context.state
     message = update.message
     if update.effective_user.id not in state.settings.admin_users:
         await message.reply_text(UPLOAD_REFUSED)
         return
     document = message.document
     name = Path(document.file_name or "").name
-    problem = upload_problem(name, document.file_size, state.composer.retriever.kb.settings.max_file_mb)
+    problem = upload_problem(name, document.file_size, state.settings.max_file_mb)
     if problem:
         await message.reply_text(problem)
         return
     status = await message.reply_text(IMPORTING.format(name=name))
-    path = upload_dir(state.composer) / Path(name).name
+    path = upload_dir(state.settings) / name
     await (await document.get_file()).download_to_drive(path)
-    reply = await state.work(ingest_upload, state.composer, path)
+    reply = await state.work(ingest_upload, state.service, path)
     await status.edit_text(reply)
 
 
-async def _cached(update: Update, context: ContextTypes.DEFAULT_TYPE) -> CachedAnswer | None:
+async def _cached(update: Update, context: BotContext) -> CachedAnswer | None:
     """The answer a button belongs to; an expired one is reported on the button."""
-    answer = _state(context).cache.get(update.callback_query.data.split(":", 1)[1])
-    if answer is None:
+    cached = context.state.cache.get(update.callback_query.data.split(":", 1)[1])
+    if cached is None:
         await update.callback_query.answer(EXPIRED, show_alert=True)
-    return answer
+    return cached
 
 
-async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_source(update: Update, context: BotContext) -> None:
     """原文 button: the full text of every cited unit."""
-    answer = await _cached(update, context)
-    if answer is None:
+    cached = await _cached(update, context)
+    if cached is None:
         return
     await update.callback_query.answer()
-    await _send_html(update.effective_chat.send_message, render_fulltext(answer.result["citations"]))
+    await _send_html(update.effective_chat.send_message, render_fulltext(cached.answer.citations))
 
 
-async def show_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_more(update: Update, context: BotContext) -> None:
     """更多依据 button: ask again with twice the citations and show the ones not cited yet."""
-    state = _state(context)
-    answer = await _cached(update, context)
-    if answer is None:
+    state = context.state
+    cached = await _cached(update, context)
+    if cached is None:
         return
     wait = state.limiter.acquire(update.effective_user.id)
     if wait:
@@ -212,28 +216,28 @@ async def show_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await update.callback_query.answer(SEARCHING_MORE)
     await update.effective_chat.send_action(ChatAction.TYPING)
-    wider = await state.work(state.composer.ask, answer.question, 2 * state.settings.answer_k)
-    cited = {(c["doc"], c["edition"], c["loc"]) for c in answer.result["citations"]}
-    extra = [c for c in wider["citations"] if (c["doc"], c["edition"], c["loc"]) not in cited]
+    wider = await state.work(state.service.ask, cached.answer.question, 2 * state.settings.answer_k)
+    cited = {c.key for c in cached.answer.citations}
+    extra = [c for c in wider.citations if c.key not in cited]
     html = render_more(extra, len(cited) + 1) if extra else NO_MORE
     await _send_html(update.effective_chat.send_message, html)
 
 
-async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def vote(update: Update, context: BotContext) -> None:
     """👍/👎 buttons: store one vote per user and answer."""
-    state = _state(context)
-    answer = await _cached(update, context)
-    if answer is None:
+    state = context.state
+    cached = await _cached(update, context)
+    if cached is None:
         return
     choice = update.callback_query.data.split(":", 1)[0]
     user_id = update.effective_user.id
-    if answer.votes.get(user_id) != choice:
-        answer.votes[user_id] = choice
-        state.feedback.record(answer.question, answer.result["citations"], user_id, choice)
+    if cached.votes.get(user_id) != choice:
+        cached.votes[user_id] = choice
+        state.feedback.record(cached.answer.question, cached.answer.citations, user_id, choice)
     await update.callback_query.answer(THANKS.format(vote=VOTES[choice]))
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the error to stderr; the user only gets a short apology."""
     logger.error("Error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
@@ -245,21 +249,22 @@ async def post_init(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
 
 
-def build_application(settings: BotSettings, composer: Composer) -> Application:
-    """The bot application over a ready composer, talking to the Bot API at settings.base_url."""
+def build_application(settings: Settings, service: AnswerService) -> Application:
+    """The bot application over a ready answer service, talking to the Bot API at settings.base_url."""
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
+        .context_types(CONTEXT_TYPES)
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(True)
         .post_init(post_init)
         .build()
     )
-    application.bot_data["state"] = BotState(
-        settings, composer, RateLimiter(settings.rate_limit), AnswerCache(),
-        FeedbackStore(composer.retriever.kb.settings.index_dir / "feedback.jsonl"),
+    application.bot_data[STATE_KEY] = BotState(
+        settings, service, RateLimiter(settings.rate_limit), AnswerCache(),
+        FeedbackStore(settings.index_dir / FEEDBACK_FILE),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="angui-kb"),
     )
     application.add_handler(TypeHandler(Update, check_access), group=-1)
@@ -269,7 +274,7 @@ def build_application(settings: BotSettings, composer: Composer) -> Application:
     application.add_handler(CommandHandler("reload", reload_index))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.Document.ALL,
-                                               on_document))
+                                           on_document))
     application.add_handler(CallbackQueryHandler(show_source, pattern=r"^src:"))
     application.add_handler(CallbackQueryHandler(show_more, pattern=r"^more:"))
     application.add_handler(CallbackQueryHandler(vote, pattern=r"^(up|down):"))
@@ -279,20 +284,16 @@ def build_application(settings: BotSettings, composer: Composer) -> Application:
 
 def run(settings: Settings) -> None:
     """Run the bot until interrupted: long polling, or a webhook server when ANGUI_WEBHOOK_URL is set."""
-    try:
-        bot_settings = BotSettings()
-    except ValidationError as exc:
-        raise SystemExit(BAD_SETTINGS.format(error=exc)) from exc
-    if not bot_settings.telegram_bot_token:
+    if not settings.telegram_bot_token:
         raise SystemExit(NO_TOKEN)
-    if bot_settings.webhook_url and importlib.util.find_spec("tornado") is None:
+    if settings.webhook_url and importlib.util.find_spec("tornado") is None:
         raise SystemExit(NO_WEBHOOKS)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs request URLs, which contain the token
-    application = build_application(bot_settings, open_composer(settings))
-    if bot_settings.webhook_url:
-        application.run_webhook(listen=bot_settings.webhook_listen, port=bot_settings.webhook_port,
-                                url_path=bot_settings.webhook_path, webhook_url=bot_settings.webhook_url,
-                                secret_token=bot_settings.webhook_secret or None, allowed_updates=Update.ALL_TYPES)
+    application = build_application(settings, open_service(settings))
+    if settings.webhook_url:
+        application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                                url_path=settings.webhook_path, webhook_url=settings.webhook_url,
+                                secret_token=settings.webhook_secret or None, allowed_updates=Update.ALL_TYPES)
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)

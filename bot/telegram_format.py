@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from html import escape
 
-from bot.answer import provision_label
+from angui.answer.model import BASIS_HEADING, POINTS_HEADING, Answer, Citation
 
 MAX_MESSAGE = 4096
-HEADINGS = ("检查要点：", "依据：")
 QUOTE_CHARS = 200
 _SLACK = 256  # room kept in every part for tags re-opened from the previous part and closed at its end
-_CITE = re.compile(r"^\[(\d+)\] ")
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
 _TOKEN = re.compile(r"<[^>]*>|&#?\w+;|[^<&]")
 _SOFT_BREAKS = frozenset("。；！？，、")
@@ -22,42 +20,35 @@ def esc(text: str) -> str:
     return escape(text, quote=False)
 
 
-def citation_label(c: dict) -> str:
+def citation_label(c: Citation) -> str:
     """《title》(edition) loc, with the status when not current and the page when known."""
-    page = f"（第 {c['page']} 页）" if c.get("page") is not None else ""
-    return provision_label(c["doc"], c.get("edition", ""), c["loc"], c.get("status", "现行")) + page
+    return c.label + (f"（第 {c.page} 页）" if c.page is not None else "")
 
 
-def render_answer(result: dict) -> str:
-    """The answer text as HTML: escaped lines, bold headings, bold citation numbers, then warnings."""
-    lines: list[str] = []
-    in_basis = False
-    for line in result["answer"].splitlines():
-        cite = _CITE.match(line) if in_basis else None
-        if line in HEADINGS:
-            in_basis = line == "依据："
-            lines.append(f"<b>{esc(line)}</b>")
-        elif cite:
-            lines.append(f"<b>[{cite[1]}]</b> {esc(line[cite.end():])}")
-        else:
-            lines.append(esc(line))
-    if result.get("warnings"):
-        lines += ["", f"⚠️ <i>注意：{esc('；'.join(result['warnings']))}</i>"]
+def render_answer(answer: Answer) -> str:
+    """The answer as HTML: escaped lead lines, bold headings, numbered points, bold citation numbers, warnings."""
+    lines = [esc(s.plain()) for s in answer.lead]
+    if answer.points:
+        lines += ["", f"<b>{esc(POINTS_HEADING)}</b>"]
+        lines += [esc(f"{i}. {p.plain()}") for i, p in enumerate(answer.points, 1)]
+    if answer.citations:
+        lines += ["", f"<b>{esc(BASIS_HEADING)}</b>"] + [f"<b>[{c.n}]</b> {esc(c.label)}" for c in answer.citations]
+    if answer.warnings:
+        lines += ["", f"⚠️ <i>注意：{esc('；'.join(answer.warnings))}</i>"]
     return "\n".join(lines)
 
 
-def render_fulltext(citations: list[dict]) -> str:
+def render_fulltext(citations: list[Citation]) -> str:
     """Every cited unit in full: a bold label line, then its escaped text quoted."""
-    blocks = [f"<b>[{c['n']}] {esc(citation_label(c))}</b>\n<blockquote>{esc(c['text'])}</blockquote>"
-              for c in citations]
+    blocks = [f"<b>[{c.n}] {esc(citation_label(c))}</b>\n<blockquote>{esc(c.text)}</blockquote>" for c in citations]
     return "\n\n".join(blocks) or "本回答没有引用条文。"
 
 
-def render_more(citations: list[dict], start: int) -> str:
+def render_more(citations: list[Citation], start: int) -> str:
     """Further provisions, numbered on from `start`, each with its most relevant sentences."""
     blocks = ["<b>更多依据</b>（上面的回答之外的相关条文）："]
     for n, c in enumerate(citations, start):
-        quote = c.get("quote") or c["text"]
+        quote = c.quote or c.text
         if len(quote) > QUOTE_CHARS:
             quote = quote[:QUOTE_CHARS] + "……"
         blocks.append(f"<b>[{n}]</b> {esc(citation_label(c))}\n{esc(quote)}")

@@ -24,5 +24,4 @@ THANKS = "感谢反馈 {vote}"
 IMPORTING = "正在导入 {name}……"
 RELOADED = "索引已重新加载，共 {count} 个文档。"
 NO_TOKEN = "未设置 TELEGRAM_BOT_TOKEN：请在环境变量或 .env 中填写从 @BotFather 获得的机器人令牌。"
-BAD_SETTINGS = "Telegram 机器人设置有误：{error}"
 NO_WEBHOOKS = '使用 Webhook 需要 pip install "python-telegram-bot[webhooks]"；或不设 ANGUI_WEBHOOK_URL，改用长轮询。'

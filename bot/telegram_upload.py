@@ -1,19 +1,21 @@
-"""Admin uploads: which files the bot accepts, and ingesting one into the composer's knowledge base."""
+"""Admin uploads: which files the bot accepts, and ingesting one into the service's knowledge base."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.answer import Composer
-from ingest.pipeline import ingest_paths
+from angui.answer.service import AnswerService
+from angui.ingest.pipeline import ingest_paths
+from angui.settings import Settings
 
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".xlsx", ".txt", ".csv", ".md")
+UPLOADS = "uploads"
 MB = 1024 * 1024
 
 
-def upload_dir(composer: Composer) -> Path:
+def upload_dir(settings: Settings) -> Path:
     """Where uploaded files are kept (under the index dir), so each document's source stays readable."""
-    folder = composer.retriever.kb.settings.index_dir / "uploads"
+    folder = settings.index_dir / UPLOADS
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -29,13 +31,13 @@ def upload_problem(name: str, size: int | None, max_mb: float) -> str | None:
     return None
 
 
-def ingest_upload(composer: Composer, path: Path) -> str:
-    """Ingest one downloaded file, refresh the retriever, and return the reply: summary plus reasons."""
-    report = ingest_paths(composer.retriever.kb, [path], echo=lambda _: None, show_progress=False)
-    composer.retriever.refresh()
+def ingest_upload(service: AnswerService, path: Path) -> str:
+    """Ingest one downloaded file, refresh the answer service, and return the reply: summary plus reasons."""
+    report = ingest_paths(service.kb, [path], echo=lambda _: None, show_progress=False)
+    count = service.refresh()
     lines = [report.summary()]
     lines += [f"已入库《{f.title}》：{f.units} 个单元" for f in report.files if f.status == "ok"]
     lines += [f"未变化：{f.path.name}（已是最新版本）" for f in report.files if f.status == "unchanged"]
     lines += [f"未导入 {f.path.name}：{f.reason}" for f in report.skipped]
-    lines.append(f"知识库现有 {len(composer.retriever.docs)} 个文档。")
+    lines.append(f"知识库现有 {count} 个文档。")
     return "\n".join(lines)

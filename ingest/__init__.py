@@ -1,1 +1,1 @@
-"""Write path: load files, parse their structure into units, embed and store them."""
+"""The write path: load → parse structure → units → embed → store."""

@@ -13,14 +13,14 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+from angui.ingest.errors import SkipFile
 from angui.schema import Block
-from ingest.errors import SkipFile
+from angui.text import ITEM_START
 
 DOC_TIMEOUT_S = 60
 
 _HEADER_MAX_CHARS = 20  # a header cell is short
 _BREAK_AFTER = "。；？！;?!"  # a fragment ending so closes a sentence or list item
-_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+(?:[、．)）]|\.(?!\d)))")
 _WORD = re.compile(r"[!-~]+|.")  # an ASCII word, else one character
 
 Row = dict[str, str]
@@ -147,7 +147,7 @@ def _group(lines: list[list[str]], lead: int) -> list[list[str]]:
         for i, part in enumerate(parts):
             if part:
                 end = row[i][-1:]
-                item = new[i] or end in tuple(_BREAK_AFTER) or bool(_ITEM.match(part) and not end.isascii())
+                item = new[i] or end in tuple(_BREAK_AFTER) or bool(ITEM_START.match(part) and not end.isascii())
                 row[i] = _join(row[i], part, i >= lead and item)
         above = cells
     return rows

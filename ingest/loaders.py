@@ -22,10 +22,10 @@ from charset_normalizer import from_bytes
 from docx.table import Table, _Row
 from pypdf import PdfReader
 
+from angui.ingest.doc_tables import DOC_CONVERTERS, doc_blocks
+from angui.ingest.errors import SkipFile
+from angui.ingest.quality import empty_reason, garbage_reason
 from angui.schema import Block, LoadedDoc
-from ingest.doc_tables import DOC_CONVERTERS, doc_blocks
-from ingest.errors import SkipFile
-from ingest.quality import empty_reason, garbage_reason
 
 _HEADER_MAX_CHARS = 20  # a header cell is short
 _HEADER_SEARCH_ROWS = 20  # title rows above the header are looked for this far down

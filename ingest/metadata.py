@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-import unicodedata
 from pathlib import Path
 
 from angui.schema import STATUSES, DocMeta, LoadedDoc
+from angui.text import nfkc
 
 # Bump when parsing changes, so re-ingest replaces units built by an older parser.
 PARSER_VERSION = "1"
@@ -28,11 +28,6 @@ def load_catalog(path: Path | None) -> dict[str, dict[str, str]]:
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     return {nfkc(d["file"]): {k: str(v) for k, v in d.items() if k != "file"} for d in data.get("document", [])}
-
-
-def nfkc(text: str) -> str:
-    """NFKC-normalised text (full-width brackets and digits folded)."""
-    return unicodedata.normalize("NFKC", text)
 
 
 def from_filename(name: str) -> dict[str, str]:

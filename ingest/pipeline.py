@@ -11,12 +11,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from angui.embeddings import count_uncached, embed_cached
+from angui.ingest.errors import SkipFile
+from angui.ingest.loaders import iter_files, load
+from angui.ingest.metadata import build_meta, load_catalog
+from angui.ingest.structure import parse_units
 from angui.kb import KnowledgeBase
 from angui.schema import DocMeta, Unit
-from ingest.errors import SkipFile
-from ingest.loaders import iter_files, load
-from ingest.metadata import build_meta, load_catalog
-from ingest.structure import parse_units
 
 Echo = Callable[[str], None]
 

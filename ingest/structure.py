@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from angui.schema import Block, LoadedDoc, Unit
+from angui.ingest.split import split_long
 from angui.numerals import cn_to_int, int_to_cn
-from ingest.split import split_long
+from angui.schema import Block, LoadedDoc, Unit
+from angui.text import ITEM_START, nfkc
 
 # Patterns match the NFKC form of a stripped line (full-width digits, spaces and brackets become ASCII).
 _CN = "零〇一二三四五六七八九十百千两"
@@ -21,7 +21,6 @@ _CLAUSE = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)(?=\s)")
 _TOP_SECTION = re.compile(r"^\d{1,2}\s+\S")
 _POINT = re.compile(r"^([一二三四五六七八九十百]+)、")
 _PAREN = re.compile(r"^\(([一二三四五六七八九十百]+)\)")
-_ITEM = re.compile(r"^(?:\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、|\d+[、.)])")
 _ANNEX = re.compile(r"^附\s*件\s*(\d*)\s*(?::|$)")
 _PAGE = re.compile(r"^(?:[-—–]+\s*\d+\s*[-—–]+|第\s*\d+\s*页(?:\s*[/,]?\s*共\s*\d+\s*页)?)$")
 _PAGE_TAIL = re.compile(r"\s*[-—–－]\s+\d{1,4}\s+[-—–－]$")
@@ -31,11 +30,6 @@ _TERMINAL = "。;:!?"  # sentence ends, NFKC form
 _ROW_NO = re.compile(r"^(?:序号|编号|No\.?)$", re.I)
 _HEADING_FIELDS = ("工作任务", "场所/环节/部位", "检查项目", "检查内容", "隐患名称", "项目", "名称", "任务")
 _PARA_SIZE = 500
-
-
-def _nfkc(s: str) -> str:
-    """Match form of a string: full-width digits, spaces and brackets folded to ASCII."""
-    return unicodedata.normalize("NFKC", s)
 
 
 @dataclass
@@ -49,7 +43,7 @@ class _Line:
     @property
     def key(self) -> str:
         """The line's match form."""
-        return _nfkc(self.text)
+        return nfkc(self.text)
 
 
 _Table = tuple[list[dict[str, str]], int | None]  # rows of a flattened table (header -> cell), its page
@@ -110,7 +104,7 @@ def _clean_lines(blocks: list[Block]) -> list[_Line]:
     for block in blocks:
         for raw in block.text.splitlines():
             text = _MD_HEADING.sub("", raw.strip())
-            key = _nfkc(text)
+            key = nfkc(text)
             if comment or key.startswith("<!--"):
                 comment = "-->" not in key
                 continue
@@ -124,11 +118,11 @@ def _clean_lines(blocks: list[Block]) -> list[_Line]:
             tail = _PAGE_TAIL.search(text)
             if tail and tail.start() > 0:  # "…安全评价- 3 -": the page ended mid-sentence
                 text = text[: tail.start()].rstrip()
-                key = _nfkc(text)
+                key = nfkc(text)
             if pending and not text:
                 continue
             prev = out[-1] if pending else None
-            opens = any(p.match(key) for p in (_ARTICLE, _CHAPTER, _CLAUSE, _ITEM, _ANNEX))  # a new element
+            opens = any(p.match(key) for p in (_ARTICLE, _CHAPTER, _CLAUSE, ITEM_START, _ANNEX))  # a new element
             if prev and prev.cells is None and prev.key[-1] not in _TERMINAL and not opens:
                 prev.text += text
             else:
@@ -163,12 +157,12 @@ def _take_table(lines: list[_Line], start: int) -> tuple[_Table, int] | None:
         line = lines[end]
         if line.cells is not None:
             for cell in line.cells:
-                if not ncol and _nfkc(cell.strip()) == "1":
+                if not ncol and nfkc(cell.strip()) == "1":
                     ncol = len(cells)
                 cells.append([cell.strip()])
         elif line.text and ncol and len(cells) % ncol == 0 and not lines[end - 1].text:
             after = next((ln.cells for ln in lines[end:] if ln.cells is not None), None)
-            if not after or _nfkc(after[0].strip()) != str(len(cells) // ncol):
+            if not after or nfkc(after[0].strip()) != str(len(cells) // ncol):
                 break  # no further row follows: the text after the table begins here
             cells[-1].append(line.text)
         else:
@@ -181,7 +175,7 @@ def _take_table(lines: list[_Line], start: int) -> tuple[_Table, int] | None:
     header = ["".join("".join(c).split()) for c in cells[:ncol]]
     body = [_join_cell(c) for c in cells[ncol:]]
     rows = [body[k : k + ncol] for k in range(0, len(body), ncol)]
-    if any(len(h) > 20 for h in header) or not all(_nfkc(r[0]).isdigit() for r in rows):
+    if any(len(h) > 20 for h in header) or not all(nfkc(r[0]).isdigit() for r in rows):
         return None
     return ([dict(zip(header, r + [""] * (ncol - len(r)))) for r in rows], lines[start].page), end
 
@@ -190,7 +184,7 @@ def _join_cell(parts: list[str]) -> str:
     """Glue a cell's line fragments; keep a break before list items and after sentence ends."""
     out = ""
     for part in filter(None, parts):
-        out += "\n" + part if out and (_ITEM.match(_nfkc(part)) or _nfkc(out)[-1] in _TERMINAL) else part
+        out += "\n" + part if out and (ITEM_START.match(nfkc(part)) or nfkc(out)[-1] in _TERMINAL) else part
     return out
 
 
@@ -223,7 +217,7 @@ def _lead(s: str) -> str:
 
 def _title_like(key: str) -> bool:
     """A short line without sentence punctuation that is no list item: a heading or list title."""
-    return 0 < len(key) <= 50 and key[-1] not in _TERMINAL + "," and not _ITEM.match(key)
+    return 0 < len(key) <= 50 and key[-1] not in _TERMINAL + "," and not ITEM_START.match(key)
 
 
 class _Segmenter:
@@ -359,7 +353,7 @@ def _heading_field(rows: list[dict[str, str]]) -> str | None:
 
     def variety(name: str) -> int:
         values = [(r.get(name) or "").strip() for r in rows]
-        texty = any(v and not _nfkc(v).isdigit() for v in values) and statistics.median(map(len, values)) <= 20
+        texty = any(v and not nfkc(v).isdigit() for v in values) and statistics.median(map(len, values)) <= 20
         return len(set(values)) if texty and not _ROW_NO.match(name.strip()) else 0
 
     known = [n for n in _HEADING_FIELDS if n in names]
@@ -369,6 +363,6 @@ def _heading_field(rows: list[dict[str, str]]) -> str | None:
 
 def _row_heading(fields: dict[str, str], key: str | None) -> str:
     """The row's heading field, else its first non-empty, non-number value; at most 40 chars."""
-    texts = [v.strip() for k, v in fields.items() if v and not _ROW_NO.match(k) and not _nfkc(v.strip()).isdigit()]
+    texts = [v.strip() for k, v in fields.items() if v and not _ROW_NO.match(k) and not nfkc(v.strip()).isdigit()]
     own = (fields.get(key) or "").strip() if key else ""
     return (own or next((t for t in texts if t), ""))[:40]

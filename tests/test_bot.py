@@ -11,21 +11,19 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from angui.config import load_settings
-from angui.kb import KnowledgeBase
-from bot.answer import Composer
-from bot.feedback import hash_user, load_key
-from bot.ratelimit import RateLimiter
-from bot.service import open_composer
-from bot.telegram_app import build_application
-from bot.telegram_format import render_answer, split_message
-from bot.telegram_settings import BotSettings
-from bot.telegram_texts import ERROR_TEXT, REFUSAL, UPLOAD_REFUSED
-from bot.telegram_upload import upload_problem
-from ingest.pipeline import ingest_paths
-from botapi_standin import BotApiStandIn, html_problem, plain_text
+from angui.answer.model import Answer, Citation, Statement
+from angui.answer.service import AnswerService
+from angui.bot.feedback import hash_user, load_key
+from angui.bot.ratelimit import RateLimiter
+from angui.bot.telegram_app import build_application
+from angui.bot.telegram_format import render_answer, split_message
+from angui.bot.telegram_texts import ERROR_TEXT, REFUSAL, UPLOAD_REFUSED
+from angui.bot.telegram_upload import upload_problem
+from angui.settings import Settings
 
-REPO = Path(__file__).resolve().parents[1]
+from botapi_standin import BotApiStandIn, html_problem, plain_text
+from helpers import SEED, ingest_into, open_service
+
 ESCAPE_NAME = "高温压力容器操作规程.txt"
 ESCAPE_TEXT = ("高温压力容器操作规程\n\n第一条 温度<80℃ & 压力>1MPa 时，操作人员应当每小时巡检一次并记录读数。\n\n"
                "第二条 超过上述限值时应当立即停机，并报告安全管理人员。\n")
@@ -34,19 +32,14 @@ QUESTIONS = ["有限空间作业检查哪些内容？", "三同时是什么？",
 pytestmark = pytest.mark.timeout(180)
 
 
-def _settings(index: Path):
-    return load_settings(index_dir=index, catalog=REPO / "knowledge" / "catalog.toml")
-
-
 @pytest.fixture(scope="session")
-def composer(tmp_path_factory: pytest.TempPathFactory) -> Composer:
+def service(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
     """knowledge/ plus a small file whose text holds <, > and &, ingested once into a session index."""
     root = tmp_path_factory.mktemp("bot")
     extra = root / ESCAPE_NAME
     extra.write_text(ESCAPE_TEXT, encoding="utf-8")
-    settings = _settings(root / "index")
-    ingest_paths(KnowledgeBase(settings), [REPO / "knowledge", extra], echo=lambda _: None, show_progress=False)
-    return open_composer(settings)
+    ingest_into(root / "index", SEED, extra)
+    return open_service(root / "index")
 
 
 @pytest.fixture
@@ -56,12 +49,11 @@ def api() -> BotApiStandIn:
 
 
 @asynccontextmanager
-async def running(api: BotApiStandIn, composer: Composer, **overrides: object) -> AsyncIterator[Application]:
+async def running(api: BotApiStandIn, service: AnswerService, **overrides: object) -> AsyncIterator[Application]:
     """The real Application polling the stand-in, as run_polling would run it, stopped on exit."""
-    fields = {"allowed_users": frozenset(), "allowed_chats": frozenset(), "admin_users": frozenset(),
-              "rate_limit": 10, "answer_k": 5} | overrides
-    settings = BotSettings(_env_file=None, telegram_bot_token=api.token, telegram_base_url=api.base_url, **fields)
-    app = build_application(settings, composer)
+    settings = service.settings.model_copy(update={"telegram_bot_token": api.token,
+                                                   "telegram_base_url": api.base_url, **overrides})
+    app = build_application(settings, service)
     async with app:
         await app.post_init(app)
         await app.start()
@@ -106,9 +98,9 @@ async def press(api: BotApiStandIn, user: int, message: dict, label: str) -> lis
 # --- end to end ----------------------------------------------------------------------------------------------
 
 
-def test_allowed_user_gets_cited_answer(api: BotApiStandIn, composer: Composer) -> None:
+def test_allowed_user_gets_cited_answer(api: BotApiStandIn, service: AnswerService) -> None:
     async def scenario() -> None:
-        async with running(api, composer, allowed_users=frozenset({100})):
+        async with running(api, service, allowed_users=frozenset({100})):
             api.send_text(100, "/start")
             await api.until(lambda: api.sent(100))
             assert "有限空间作业检查哪些内容？" in api.sent(100)[0]["text"]
@@ -122,9 +114,9 @@ def test_allowed_user_gets_cited_answer(api: BotApiStandIn, composer: Composer) 
     play(scenario)
 
 
-def test_outside_allow_list_refused(api: BotApiStandIn, composer: Composer) -> None:
+def test_outside_allow_list_refused(api: BotApiStandIn, service: AnswerService) -> None:
     async def scenario() -> None:
-        async with running(api, composer, allowed_users=frozenset({100}), allowed_chats=frozenset({-500})):
+        async with running(api, service, allowed_users=frozenset({100}), allowed_chats=frozenset({-500})):
             api.send_text(200, "三同时是什么？")
             await api.until(lambda: api.sent(200))
             api.send_text(201, "/ask 三同时是什么？", chat_id=-600)
@@ -138,9 +130,9 @@ def test_outside_allow_list_refused(api: BotApiStandIn, composer: Composer) -> N
     play(scenario)
 
 
-def test_group_answers_only_when_addressed(api: BotApiStandIn, composer: Composer) -> None:
+def test_group_answers_only_when_addressed(api: BotApiStandIn, service: AnswerService) -> None:
     async def scenario() -> None:
-        async with running(api, composer):
+        async with running(api, service):
             api.send_text(300, "三同时是什么？", chat_id=-700)
             await asyncio.sleep(0.5)
             assert not api.sent(-700)
@@ -154,9 +146,9 @@ def test_group_answers_only_when_addressed(api: BotApiStandIn, composer: Compose
     play(scenario)
 
 
-def test_source_text_escaped(api: BotApiStandIn, composer: Composer) -> None:
+def test_source_text_escaped(api: BotApiStandIn, service: AnswerService) -> None:
     async def scenario() -> None:
-        async with running(api, composer):
+        async with running(api, service):
             reply = await ask(api, 100, "温度超过80℃压力超过1MPa时怎么办？")
             assert ESCAPED in reply["text"]
             full = await press(api, 100, reply, "原文")
@@ -167,27 +159,27 @@ def test_source_text_escaped(api: BotApiStandIn, composer: Composer) -> None:
     play(scenario)
 
 
-def test_long_answer_arrives_in_parts(api: BotApiStandIn, composer: Composer) -> None:
+def test_long_answer_arrives_in_parts(api: BotApiStandIn, service: AnswerService) -> None:
     async def scenario() -> None:
-        async with running(api, composer, answer_k=30):
+        async with running(api, service, answer_k=30):
             reply = await ask(api, 100, "有限空间作业检查哪些内容？")
             parts = await press(api, 100, reply, "原文")
         assert len(parts) >= 2
         assert all(len(p["text"]) <= 4096 and html_problem(p["text"]) is None for p in parts)
         labels = [line for p in parts for line in p["text"].splitlines() if line.startswith("<b>[")]
-        assert len(labels) == len(composer.ask("有限空间作业检查哪些内容？", 30)["citations"]) > 10
+        assert len(labels) == len(service.ask("有限空间作业检查哪些内容？", 30).citations) > 10
         assert all(line.endswith("</b>") for line in labels)  # no citation line was cut
         assert not api.errors()
 
     play(scenario)
 
 
-def test_buttons(api: BotApiStandIn, composer: Composer) -> None:
+def test_buttons(api: BotApiStandIn, service: AnswerService) -> None:
     user = 987654321
-    feedback = composer.retriever.kb.settings.index_dir / "feedback.jsonl"
+    feedback = service.settings.index_dir / "feedback.jsonl"
 
     async def scenario() -> None:
-        async with running(api, composer):
+        async with running(api, service):
             reply = await ask(api, user, "三同时是什么？")
             full = await press(api, user, reply, "原文")
             assert "<blockquote>" in full[0]["text"] and "同时设计、同时施工" in full[0]["text"]
@@ -208,13 +200,13 @@ async def press_vote(api: BotApiStandIn, user: int, reply: dict) -> None:
     for _ in range(2):
         count = len(api.called("answerCallbackQuery"))
         api.click(user, reply, button(reply, "👍"))
-        await api.until(lambda: len(api.called("answerCallbackQuery")) > count)
+        await api.until(lambda n=count: len(api.called("answerCallbackQuery")) > n)
     assert "感谢反馈" in api.called("answerCallbackQuery")[-1]["text"]
 
 
-def test_rate_limit_bites(api: BotApiStandIn, composer: Composer) -> None:
+def test_rate_limit_bites(api: BotApiStandIn, service: AnswerService) -> None:
     async def scenario() -> None:
-        async with running(api, composer, rate_limit=10):
+        async with running(api, service, rate_limit=10):
             for i in range(11):
                 api.send_text(100, QUESTIONS[i % len(QUESTIONS)])
             await api.until(lambda: len(api.sent(100)) >= 11)
@@ -227,7 +219,7 @@ def test_rate_limit_bites(api: BotApiStandIn, composer: Composer) -> None:
 
 
 def test_admin_upload_ingested(api: BotApiStandIn, tmp_path: Path) -> None:
-    fresh = open_composer(_settings(tmp_path / "index"))
+    fresh = open_service(tmp_path / "index")
 
     async def scenario() -> None:
         async with running(api, fresh, admin_users=frozenset({1})):
@@ -247,9 +239,9 @@ def test_admin_upload_ingested(api: BotApiStandIn, tmp_path: Path) -> None:
     play(scenario)
 
 
-def test_non_admin_upload_refused(api: BotApiStandIn, composer: Composer) -> None:
+def test_non_admin_upload_refused(api: BotApiStandIn, service: AnswerService) -> None:
     async def scenario() -> None:
-        async with running(api, composer, admin_users=frozenset({1})):
+        async with running(api, service, admin_users=frozenset({1})):
             api.send_document(2, ESCAPE_NAME, ESCAPE_TEXT.encode("utf-8"))
             api.send_text(2, "/reload")
             await api.until(lambda: len(api.sent(2)) == 2)
@@ -259,9 +251,9 @@ def test_non_admin_upload_refused(api: BotApiStandIn, composer: Composer) -> Non
     play(scenario)
 
 
-def test_admin_reload(api: BotApiStandIn, composer: Composer) -> None:
+def test_admin_reload(api: BotApiStandIn, service: AnswerService) -> None:
     async def scenario() -> None:
-        async with running(api, composer, admin_users=frozenset({1})):
+        async with running(api, service, admin_users=frozenset({1})):
             api.send_text(1, "/reload")
             await api.until(lambda: api.sent(1))
         assert api.sent(1)[0]["text"] == "索引已重新加载，共 2 个文档。"
@@ -269,13 +261,13 @@ def test_admin_reload(api: BotApiStandIn, composer: Composer) -> None:
     play(scenario)
 
 
-def test_errors_reach_users_as_apology(api: BotApiStandIn, composer: Composer) -> None:
-    class Broken(Composer):
-        def ask(self, question: str, k: int = 5) -> dict:
+def test_errors_reach_users_as_apology(api: BotApiStandIn, service: AnswerService) -> None:
+    class Broken(AnswerService):
+        def ask(self, question: str, k: int = 5) -> Answer:
             raise RuntimeError("index unreadable")
 
     async def scenario() -> None:
-        async with running(api, Broken(composer.retriever, composer.gate)):
+        async with running(api, Broken(service.kb, service.composer)):
             api.send_text(100, "三同时是什么？")
             await api.until(lambda: api.sent(100))
         assert [m["text"] for m in api.sent(100)] == [ERROR_TEXT]
@@ -284,11 +276,11 @@ def test_errors_reach_users_as_apology(api: BotApiStandIn, composer: Composer) -
 
 
 @pytest.mark.timeout(150)
-def test_many_users_concurrently(api: BotApiStandIn, composer: Composer) -> None:
+def test_many_users_concurrently(api: BotApiStandIn, service: AnswerService) -> None:
     users = range(1000, 1020)
 
     async def scenario() -> None:
-        async with running(api, composer, rate_limit=1000):
+        async with running(api, service, rate_limit=1000):
             for i in range(10):
                 for user in users:
                     api.send_text(user, QUESTIONS[(user + i) % len(QUESTIONS)])
@@ -316,10 +308,15 @@ def test_split_message_keeps_lines_tags_and_entities() -> None:
 
 
 def test_render_answer_escapes_and_numbers() -> None:
-    result = {"answer": "温度<80℃ & 压力>1MPa [1]\n\n依据：\n[1] 《规程》(2020) 第一条", "warnings": ["[1] 出自已废止文本"]}
-    html = render_answer(result)
-    assert ESCAPED in html and "<b>[1]</b> 《规程》(2020) 第一条" in html
+    cite = Citation(n=1, doc="规程", edition="2020", status="已废止", loc="第一条", text=ESCAPE_TEXT, quote="",
+                    source="x", page=None, score=1.0)
+    answer = Answer("q", True, lead=[Statement("温度<80℃ & 压力>1MPa", 1)], points=[Statement("a<b", 1)],
+                    citations=[cite], warnings=["[1] 出自已废止文本"])
+    html = render_answer(answer)
+    assert ESCAPED in html and "<b>[1]</b> 《规程》(2020) 第一条【已废止】" in html
+    assert "<b>检查要点：</b>\n1. a&lt;b [1]" in html and "<b>依据：</b>" in html
     assert html_problem(html) is None and "⚠️" in html
+    assert plain_text(html).splitlines()[:4] == answer.text.splitlines()[:4]  # same lines as the plain text
 
 
 def test_rate_limiter_sliding_window() -> None:
@@ -338,7 +335,7 @@ def test_bot_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANGUI_ALLOWED_USERS", "1, 2")
     monkeypatch.setenv("ANGUI_ALLOWED_CHATS", "-100123")
     monkeypatch.setenv("ANGUI_TELEGRAM_BASE_URL", "http://127.0.0.1:8081/bot")
-    settings = BotSettings(_env_file=None)
+    settings = Settings(_env_file=None)
     assert settings.telegram_bot_token == "42:abc" and settings.allowed_users == {1, 2}
     assert settings.base_file_url == "http://127.0.0.1:8081/file/bot" and settings.rate_limit == 10
     assert settings.allows(2, 5) and settings.allows(9, -100123) and not settings.allows(9, 9)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SEED, run_cli
+from helpers import MODEL, SEED, cli_env, run_cli
 
 QUESTIONS = ["重点行业领域重大隐患清零行动的完成时限是什么？", "企业全体员工要做什么公开承诺？", "北京今天限号吗？"]
 
@@ -58,6 +58,7 @@ def chroma_server(tmp_path):
 
 
 def _answers(index: Path, env: dict[str, str]) -> list[dict]:
+    """The answers to QUESTIONS from `angui ask -` (one JSON line each)."""
     import json
 
     proc = run_cli("ask", "-", "--index", str(index), env=env, input="\n".join(QUESTIONS))
@@ -65,8 +66,9 @@ def _answers(index: Path, env: dict[str, str]) -> list[dict]:
     return [json.loads(x) for x in proc.stdout.splitlines()]
 
 
-def test_ingest_and_answer_through_chroma_server(chroma_server, seed_index, tmp_path):
-    env = {"ANGUI_CHROMA_URL": chroma_server}
+@pytest.mark.slow
+def test_ingest_and_answer_through_chroma_server(chroma_server, seed_index_model, tmp_path):
+    env = cli_env(MODEL, ANGUI_CHROMA_URL=chroma_server)
     index = tmp_path / "local-files"  # embedding cache and lexical index stay local
     proc = run_cli("ingest", str(SEED), "--index", str(index), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -74,7 +76,7 @@ def test_ingest_and_answer_through_chroma_server(chroma_server, seed_index, tmp_
     stats = run_cli("stats", "--index", str(index), env=env).stdout
     assert "2022年雨花区工贸行业安全生产监督管理工作要点" in stats
     remote = _answers(index, env)
-    local = _answers(seed_index, {"ANGUI_CHROMA_URL": ""})
+    local = _answers(seed_index_model, cli_env(MODEL))
     for r, lo in zip(remote, local):
         assert r["found"] == lo["found"] and r["answer"] == lo["answer"]
         assert [(c["doc"], c["loc"]) for c in r["citations"]] == [(c["doc"], c["loc"]) for c in lo["citations"]]

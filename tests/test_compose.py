@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from angui.config import Settings
-from bot.telegram_settings import BotSettings
+from angui.settings import Settings, env_name
 
 REPO = Path(__file__).resolve().parents[1]
 VARIABLE = re.compile(r"^#? ?([A-Z][A-Z0-9_]+)=")
@@ -57,7 +56,9 @@ def test_dockerfile() -> None:
     text = (REPO / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11-slim$", text, re.M)
     assert re.search(r"apt-get install .*\bantiword\b", text) and re.search(r"apt-get install .*\bcatdoc\b", text)
-    assert re.search(r"^RUN pip install \.", text, re.M)
+    assert re.search(r"^RUN pip wheel --no-deps .* \.$", text, re.M)  # the wheel tests/test_wheel.py installs
+    assert re.search(r"^RUN pip install /wheels/angui-\*\.whl", text, re.M)
+    assert "COPY knowledge /app/knowledge" in text  # the image installs the wheel, not the source tree
     assert re.search(r"^USER (?!root)\w+", text, re.M)
     assert 'CMD ["angui", "bot"]' in text
 
@@ -65,9 +66,6 @@ def test_dockerfile() -> None:
 def test_env_example_lists_every_variable() -> None:
     text = (REPO / ".env.example").read_text(encoding="utf-8")
     listed = {m[1] for line in text.splitlines() if (m := VARIABLE.match(line))}
-    expected = {"TELEGRAM_BOT_TOKEN"}
-    expected |= {f"ANGUI_{name.upper()}" for name in Settings.model_fields}
-    expected |= {f"ANGUI_{name.upper()}" for name in BotSettings.model_fields if name != "telegram_bot_token"}
-    assert listed == expected
+    assert listed == {env_name(name) for name in Settings.model_fields}
     comments = [line for line in text.splitlines() if line.startswith("#") and not VARIABLE.match(line)]
     assert comments and all(re.search(r"[\u4e00-\u9fff]", line) for line in comments)

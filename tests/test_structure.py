@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from angui.schema import Block, LoadedDoc, Unit
+from angui.ingest.split import split_long
+from angui.ingest.structure import parse_units
 from angui.numerals import cn_to_int, int_to_cn
-from ingest.split import split_long
-from ingest.structure import parse_units
+from angui.schema import Block, LoadedDoc, Unit
 
 SEED = "seed/2022年雨花区工贸行业安全生产监督管理工作要点.txt"
 MANUAL = "manual/工贸行业较大危险因素辨识与防范指导手册(2016版).csv"
@@ -220,7 +220,8 @@ def test_locs_unique_in_every_text_file(corpus: Path) -> None:
 
 
 def test_inline_and_heading_articles() -> None:
-    text = "某办法\n\n第一章 总 则\n\n第一条　为了规范。\n\n## 第二条\n\n依照本法第二十一条规定执行。\n\n第二十一条规定的情形除外。\n（一）甲；\n第三条：附则。"
+    text = ("某办法\n\n第一章 总 则\n\n第一条　为了规范。\n\n## 第二条\n\n依照本法第二十一条规定执行。\n\n"
+            "第二十一条规定的情形除外。\n（一）甲；\n第三条：附则。")
     units = parse_units(text_doc(text))
     assert [u.loc for u in units] == ["前言", "第一条", "第二条", "第三条"]
     assert units[1].text == "第一条　为了规范。" and units[1].path == ["第一章 总 则"]
@@ -228,7 +229,8 @@ def test_inline_and_heading_articles() -> None:
 
 
 def test_chapter_ends_article_and_sections_nest() -> None:
-    text = "第一条 甲。\n第二条 乙。\n## 第二章 管理\n### 第一节 一般规定\n第三条 丙。\n### 第二节 生产\n第四条 丁。\n第三章 附则\n第五条 戊。"
+    text = ("第一条 甲。\n第二条 乙。\n## 第二章 管理\n### 第一节 一般规定\n第三条 丙。\n### 第二节 生产\n第四条 丁。\n"
+            "第三章 附则\n第五条 戊。")
     units = {u.loc: u for u in parse_units(text_doc(text))}
     assert units["第二条"].text == "第二条 乙。"
     assert units["第三条"].path == ["第二章 管理", "第一节 一般规定"]

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
+from angui.answer.refs import find_references
+from angui.answer.sentences import covered
 from angui.kb import KnowledgeBase
-from angui.store import StoredUnit
 from angui.lexical import tokenize
-from bot.refs import find_references
-from bot.sentences import covered, norm
+from angui.prompts import load as load_prompts
+from angui.schema import unit_id
+from angui.settings import DEFAULT_K
+from angui.store import StoredUnit
+from angui.text import compact
 
-SYNONYMS = Path(__file__).resolve().parents[1] / "prompts" / "synonyms.toml"
 STATUS_RANK = {"现行": 0, "已修订": 1, "已废止": 2}
-RRF_K = 60
+RRF_K = 60  # reciprocal rank fusion constant (Cormack, Clarke & Büttcher, SIGIR 2009)
+POOL = 30  # candidates taken from each of dense and lexical search
+RRF_WEIGHT = 0.5  # final score = RRF_WEIGHT * fused rank score (scaled to 1) + COVERAGE_WEIGHT * term coverage
+COVERAGE_WEIGHT = 0.5
 SHORT_UNIT = 120  # characters below which a unit's term coverage counts proportionally less
+RERANKED = 15  # at least this many fused candidates are reranked (3 × k when k is larger)
+PER_DOC = 3  # citations one document (all its editions together) may hold
+NEAR_DUPLICATE = 0.8  # share of shared character bigrams above which two units count as the same text
+EXACT_NAMED, EXACT_UNNAMED = 6, 3  # units kept for a numbered reference with / without a named document
+NORM_CACHE_MAX = 50_000
 
 
 @dataclass
@@ -43,14 +51,10 @@ class Retrieval:
     dense_top: float = 0.0
 
 
-@lru_cache(maxsize=1)
-def _synonyms() -> dict[str, list[str]]:
-    return tomllib.loads(SYNONYMS.read_text(encoding="utf-8"))["terms"]
-
-
 def formalise(question: str) -> str:
     """The question plus the formal terms for colloquial words in it (老板 → 主要负责人), for lexical search."""
-    extra = [t for word, terms in _synonyms().items() if word in question for t in terms]
+    synonyms: dict[str, list[str]] = load_prompts("synonyms.toml")["terms"]
+    extra = [t for word, terms in synonyms.items() if word in question for t in terms]
     return " ".join([question, *dict.fromkeys(extra)])
 
 
@@ -58,7 +62,7 @@ def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
-def diversify(hits: list[Hit], k: int, per_doc: int = 3, same: float = 0.8) -> list[Hit]:
+def diversify(hits: list[Hit], k: int, per_doc: int = PER_DOC, same: float = NEAR_DUPLICATE) -> list[Hit]:
     """Top k without near-duplicate texts and with at most `per_doc` units of one document (all editions together).
 
     Exact references are never dropped; skipped hits fill any room left.
@@ -85,7 +89,7 @@ def diversify(hits: list[Hit], k: int, per_doc: int = 3, same: float = 0.8) -> l
 class Retriever:
     """Searches the live units of a knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, pool: int = 30) -> None:
+    def __init__(self, kb: KnowledgeBase, pool: int = POOL) -> None:
         self.kb = kb
         self.pool = pool
         self.refresh()
@@ -102,7 +106,7 @@ class Retriever:
         for m in sorted(self.docs.values(), key=lambda m: -STATUS_RANK.get(m["status"], 3)):
             self._current[m["family"]] = m  # the best-status edition wins
 
-    def search(self, question: str, k: int = 5) -> Retrieval:
+    def search(self, question: str, k: int = DEFAULT_K) -> Retrieval:
         """Top-k hits for a question."""
         qvec = self.kb.embedder.embed_query(question)
         dense = self.kb.store.query(qvec, self.pool, self._live_set)
@@ -125,8 +129,10 @@ class Retriever:
             hit.unit = units.get(uid)  # type: ignore[assignment]
             if hit.unit is not None:
                 substance = min(1.0, len(hit.unit.text) / SHORT_UNIT)  # a bare title matches words, says little
-                hit.score = 0.5 * hit.score / top_rrf + 0.5 * covered(self._normed(hit.unit), terms) * substance
-        hits = sorted((h for h in fused.values() if h.unit is not None), key=lambda h: -h.score)[: max(k * 3, 15)]
+                hit.score = (RRF_WEIGHT * hit.score / top_rrf
+                             + COVERAGE_WEIGHT * covered(self._normed(hit.unit), terms) * substance)
+        ranked = sorted((h for h in fused.values() if h.unit is not None), key=lambda h: -h.score)
+        hits = ranked[: max(k * 3, RERANKED)]
         order = {h.unit.id: i for i, h in enumerate(hits)}
         exact = self._exact(question, order)
         seen = {h.unit.id for h in exact}
@@ -137,9 +143,9 @@ class Retriever:
     def _normed(self, unit: StoredUnit) -> str:
         """Normalised search text of a unit, cached (units of a live version never change)."""
         if unit.id not in self._norm_cache:
-            if len(self._norm_cache) > 50_000:
+            if len(self._norm_cache) > NORM_CACHE_MAX:
                 self._norm_cache.clear()
-            self._norm_cache[unit.id] = norm(unit.search_text)
+            self._norm_cache[unit.id] = compact(unit.search_text)
         return self._norm_cache[unit.id]
 
     def _exact(self, question: str, order: dict[str, int]) -> list[Hit]:
@@ -149,15 +155,11 @@ class Retriever:
             docs = [m for m in self.docs.values() if not ref.families or m["family"] in ref.families]
             if not docs:
                 continue
-            got = self.kb.store.units.get(
-                where={"$and": [{"fingerprint": {"$in": [m["fingerprint"] for m in docs]}}, {"base_loc": ref.loc}]},
-                include=["documents", "metadatas"],
-            )
-            units = [StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+            units = self.kb.store.units_at([m["fingerprint"] for m in docs], ref.loc)
             named = bool(ref.families)
             units.sort(key=lambda u: (not named and u.id not in order, STATUS_RANK.get(u.meta["status"], 3),
                                       order.get(u.id, 10**6), u.meta["loc"]))
-            out += [Hit(u, score=1.0, exact=True) for u in units[: 6 if named else 3]]
+            out += [Hit(u, score=1.0, exact=True) for u in units[: EXACT_NAMED if named else EXACT_UNNAMED]]
         return out
 
     def _twin_id(self, meta: dict) -> str | None:
@@ -165,7 +167,7 @@ class Retriever:
         current = self._current.get(meta["family"])
         if meta["status"] == "现行" or not current or current["fingerprint"] == meta["fingerprint"]:
             return None
-        return f"{current['fingerprint']}:{meta['loc']}"
+        return unit_id(current["fingerprint"], meta["loc"])
 
     def _prefer_current(self, hits: list[Hit]) -> list[Hit]:
         """Put the current edition's same provision (fetched if missing) above each superseded unit."""

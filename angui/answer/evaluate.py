@@ -8,21 +8,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.sentences import norm
+from angui.answer.model import Answer, Citation
+from angui.settings import DEFAULT_K
+from angui.text import compact
 
 MAX_UNIT_CHARS = 1500  # a "citation" longer than this is a chunk dump, not a unit, and scores nothing
 
 
 def _key(text: str) -> str:
-    return norm(text.replace('"', "“"))
+    return compact(text.replace('"', "“"))
 
 
-def hit_rank(keys: Iterable[str], citations: list[dict]) -> int | None:
-    """1-based rank of the first citation whose text holds one of the keys."""
+def hit_rank(keys: Iterable[str], texts: list[str]) -> int | None:
+    """1-based rank of the first cited text that holds one of the keys."""
     ks = [_key(k) for k in keys]
-    for c in citations:
-        if len(c["text"]) <= MAX_UNIT_CHARS and any(k in _key(c["text"]) for k in ks):
-            return c["n"]
+    for n, text in enumerate(texts, 1):
+        if len(text) <= MAX_UNIT_CHARS and any(k in _key(text) for k in ks):
+            return n
     return None
 
 
@@ -53,7 +55,11 @@ def _share(rows: list[dict], ok: Callable[[dict], bool]) -> float:
     return round(sum(1 for r in rows if ok(r)) / len(rows), 4) if rows else 1.0
 
 
-def evaluate(ask: Callable[[str, int], dict], path: Path, k: int = 5) -> EvalResult:
+def _texts(citations: list[Citation]) -> list[str]:
+    return [c.text for c in citations]
+
+
+def evaluate(ask: Callable[[str, int], Answer], path: Path, k: int = DEFAULT_K) -> EvalResult:
     """Ask every question of a JSONL set and score the answers."""
     result = EvalResult()
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -68,10 +74,10 @@ def evaluate(ask: Callable[[str, int], dict], path: Path, k: int = 5) -> EvalRes
             "id": item.get("id", ""),
             "q": item["q"],
             "none": bool(item.get("none")),
-            "found": ans["found"],
-            "rank": hit_rank(item.get("keys", []), ans["citations"][:k]) if ans["found"] else None,
+            "found": ans.found,
+            "rank": hit_rank(item.get("keys", []), _texts(ans.citations[:k])) if ans.found else None,
             "must_total": len(must),
-            "must_ok": all(_key(m) in _key(ans["answer"]) for m in must),
+            "must_ok": all(_key(m) in _key(ans.text) for m in must),
             "ms": round(ms, 1),
         })
     return result

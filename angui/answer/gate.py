@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
+from angui.answer.retrieve import Retrieval
+from angui.answer.sentences import coverage
 from angui.embeddings import Embedder, EmbeddingCache, embed_cached
-from bot.retrieve import Retrieval
-from bot.sentences import coverage
+from angui.prompts import load as load_prompts
 
-ANCHORS = Path(__file__).resolve().parents[1] / "prompts" / "anchors.toml"
+ANCHORS = "anchors.toml"
+QUERY_KEY = "query: "  # cache-key prefix that keeps anchor query vectors apart from passage vectors
+GATE_COVERAGE = 3  # the best term coverage among this many top hits is the evidence
 
 # Thresholds per embedding space, calibrated on shared/eval/dev.jsonl plus bench/corpus_questions.jsonl.
 # Cosines are model-specific: an uncalibrated model answers only on term coverage (the conservative side).
@@ -32,9 +33,9 @@ class Verdict:
 class Gate:
     """Meaning (nearest labelled example question) plus evidence (dense similarity, term coverage)."""
 
-    def __init__(self, embedder: Embedder, cache: EmbeddingCache, anchors: Path = ANCHORS,
-                 margin: float = 0.0, min_dense: float = 2.0, min_cover: float = 0.45) -> None:
-        data = tomllib.loads(anchors.read_text(encoding="utf-8"))
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache, margin: float = 0.0, min_dense: float = 2.0,
+                 min_cover: float = 0.45, anchors: dict | None = None) -> None:
+        data = anchors or load_prompts(ANCHORS)
         self.margin, self.min_dense, self.min_cover = margin, min_dense, min_cover
         self._in = self._embed(embedder, cache, data["in_domain"])
         self._off = self._embed(embedder, cache, data["off_topic"])
@@ -43,7 +44,7 @@ class Gate:
     def _embed(embedder: Embedder, cache: EmbeddingCache, questions: list[str]) -> np.ndarray:
         """Anchor questions embedded as queries (cached, so only the first run pays)."""
         vecs, _ = embed_cached(lambda ts: np.stack([embedder.embed_query(t) for t in ts]), cache, questions,
-                               key_prefix="query: ")
+                               key_prefix=QUERY_KEY)
         return vecs
 
     @classmethod
@@ -59,7 +60,7 @@ class Gate:
             return Verdict(True, {"exact": 1.0})
         q = retrieval.query_vector
         domain = float(np.max(self._in @ q) - np.max(self._off @ q))
-        cover = max(coverage(h.unit.text, retrieval.terms) for h in retrieval.hits[:3])
+        cover = max(coverage(h.unit.text, retrieval.terms) for h in retrieval.hits[:GATE_COVERAGE])
         signals = {"domain": round(domain, 4), "dense": round(retrieval.dense_top, 4), "cover": round(cover, 4)}
         on_topic = domain > self.margin
         evidence = cover >= self.min_cover or retrieval.dense_top >= self.min_dense

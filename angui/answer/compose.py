@@ -1,0 +1,141 @@
+"""Compose an extractive, cited answer from a retrieval: a typed `Answer`, no LLM involved."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from angui.answer.gate import Gate
+from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
+from angui.answer.retrieve import Hit, Retrieval, Retriever
+from angui.answer.sentences import best_sentences, coverage, fields, items
+from angui.settings import DEFAULT_K
+from angui.text import compact
+
+CHECK_Q = re.compile(r"检查|查什么|怎么查|如何查|排查|要点|哪些内容|要求|措施|怎么做|如何做|注意|防范|怎么办|怎样")
+DEADLINE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|时限|期限|截止|多久|多长时间|完成时间|日期|时间节点")
+WHO_Q = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|牵头|落实单位|责任单位|由.{0,6}负责")
+AMOUNT_Q = re.compile(r"罚款|罚多少|多少钱|金额|处罚|罚金|赔偿")
+FIELD_KEYS = {"deadline": ("完成时限", "时限", "期限"), "who": ("牵头单位", "落实单位", "责任单位", "责任部门")}
+AMOUNT = re.compile(r"[0-9０-９一二三四五六七八九十百千万]+(?:万)?元")
+REQUIREMENT_FIELDS = ("主要防范措施", "自查标准项具体描述", "具体要求", "检查内容")
+LEAD_UNITS = 3  # top hits the lead may quote from
+LEAD_SENTENCES = 2  # sentences quoted per unit in the lead
+LEAD_LINES = 2  # units quoted in the lead at most
+SECOND_SCORE = 0.8  # a second unit joins the lead at this share of the top score ...
+SECOND_FIT = 0.5  # ... or when its sentences cover at least this share of the question's terms
+POINT_UNITS, POINTS_PER_UNIT, MAX_POINTS, MIN_POINT = 4, 6, 10, 4
+
+NOT_FOUND = ("知识库中没有找到能回答这个问题的依据，不作回答。"
+             "可以换个说法再问，例如写明文件名称、条款号或检查对象（如“有限空间作业检查哪些内容”“安全生产法第四十一条”）。")
+EMPTY_QUESTION = "问题为空"
+
+
+@dataclass
+class Composer:
+    """Turns a question into an `Answer` through the retriever and the gate."""
+
+    retriever: Retriever
+    gate: Gate
+
+    def ask(self, question: str, k: int = DEFAULT_K) -> Answer:
+        """Answer one question."""
+        question = question.strip()
+        if not question:
+            return refusal(question, [EMPTY_QUESTION])
+        retrieval = self.retriever.search(question, k)
+        verdict = self.gate.judge(retrieval)
+        if not verdict.found:
+            return refusal(question, verdict.warnings)
+        return self._compose(retrieval, verdict.warnings)
+
+    def _compose(self, retrieval: Retrieval, warnings: list[str]) -> Answer:
+        hits, terms = retrieval.hits, retrieval.terms
+        q = retrieval.question
+        quotes: dict[int, list[str]] = {i: [] for i in range(len(hits))}
+        lead = self._lead(q, hits, terms, quotes)
+        points = self._check_points(hits, terms, quotes) if CHECK_Q.search(q) else []
+        stale = [f"[{i}] 出自{h.unit.meta['status']}文本，仅供对照" for i, h in enumerate(hits, 1)
+                 if h.unit.meta["status"] != CURRENT]
+        cites = [_citation(i, h, quotes[i] or best_sentences(h.unit.text, terms, 1)) for i, h in enumerate(hits)]
+        return Answer(q, True, lead, points, cites, warnings + stale)
+
+    def _lead(self, q: str, hits: list[Hit], terms: dict[str, float], quotes: dict[int, list[str]]) -> list[Statement]:
+        """The direct answer: a field value, an exact article, or the best sentences of the top units."""
+        kind = "deadline" if DEADLINE_Q.search(q) else "who" if WHO_Q.search(q) else None
+        if kind:
+            for i, h in enumerate(hits[:LEAD_UNITS]):
+                vals = [f"{k}：{v}" for k, v in fields(h.unit.text).items() if k.replace("\n", "") in FIELD_KEYS[kind]]
+                if vals:
+                    quotes[i] += vals
+                    task = h.unit.meta.get("heading") or h.unit.meta["loc"]
+                    return [Statement(f"{task}——" + "；".join(vals), i + 1)]
+        if AMOUNT_Q.search(q):
+            for i, h in enumerate(hits[:LEAD_UNITS]):
+                money = best_sentences(h.unit.text, terms, LEAD_SENTENCES, keep=lambda s: bool(AMOUNT.search(s)))
+                if money:
+                    quotes[i] += money
+                    return [Statement("".join(money), i + 1)]
+        if hits[0].exact:
+            return self._whole_provision(hits, quotes)
+        picks = [best_sentences(h.unit.text, terms, LEAD_SENTENCES) for h in hits[:LEAD_UNITS]]
+        fit = [max((coverage(x, terms) for x in p), default=0.0) for p in picks]
+        out: list[Statement] = []
+        for i, picked in enumerate(picks):
+            close = hits[i].score >= SECOND_SCORE * hits[0].score or fit[i] >= max(SECOND_FIT, fit[0])
+            if i == 0 or (len(out) < LEAD_LINES and close):
+                quotes[i] += picked
+                out.append(Statement(" …… ".join(picked), i + 1))
+        return out
+
+    @staticmethod
+    def _whole_provision(hits: list[Hit], quotes: dict[int, list[str]]) -> list[Statement]:
+        """An article asked for by number, quoted whole: every part of a split unit, in order."""
+        first = hits[0].unit.meta
+        out = [Statement(provision_label(first["title"], first["edition"], first["base_loc"], first["status"]) + "：")]
+        for i, h in enumerate(hits):
+            m = h.unit.meta
+            if not h.exact or m["fingerprint"] != first["fingerprint"] or m["base_loc"] != first["base_loc"]:
+                break
+            body = h.unit.text if i == 0 else _strip_header(h.unit.text)
+            quotes[i].append(body)
+            out.append(Statement(body, i + 1))
+        return out
+
+    def _check_points(self, hits: list[Hit], terms: dict[str, float], quotes: dict[int, list[str]]) -> list[Statement]:
+        """Enumerated requirements of the top units, each with its citation number."""
+        points: list[Statement] = []
+        seen: set[str] = set()
+        for i, h in enumerate(hits[:POINT_UNITS]):
+            f = fields(h.unit.text)
+            body = next((f[k] for k in REQUIREMENT_FIELDS if k in f), None)
+            for it in items(body or _strip_header(h.unit.text))[:POINTS_PER_UNIT]:
+                key = compact(it)
+                if len(key) < MIN_POINT or key in seen or "\t" in it or it in (h.unit.meta["title"], h.unit.meta["heading"]):
+                    continue
+                seen.add(key)
+                quotes[i].append(it)
+                points.append(Statement(it, i + 1))
+            if len(points) >= MAX_POINTS:
+                break
+        return points
+
+
+def refusal(question: str, warnings: list[str]) -> Answer:
+    """The answer when nothing in the knowledge base supports one."""
+    return Answer(question, False, [Statement(NOT_FOUND)], warnings=list(warnings))
+
+
+def _strip_header(text: str) -> str:
+    """Drop the `（续）` header line of a split unit's later parts."""
+    lines = text.splitlines()
+    return "\n".join(lines[1:]) if lines and lines[0].endswith("（续）") else text
+
+
+def _citation(i: int, hit: Hit, quote: list[str]) -> Citation:
+    m = hit.unit.meta
+    return Citation(
+        n=i + 1, doc=m["title"], edition=m["edition"], status=m["status"], loc=m["loc"], text=hit.unit.text,
+        quote="\n".join(dict.fromkeys(quote)), source=m["source"],
+        page=m["page"] if m.get("page", -1) >= 0 else None, score=round(float(hit.score), 4),
+    )

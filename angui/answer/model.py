@@ -1,0 +1,87 @@
+"""The typed answer every channel renders; `Answer.to_dict()` is the `--json` contract."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+CURRENT = "现行"
+POINTS_HEADING = "检查要点："
+BASIS_HEADING = "依据："
+
+
+def provision_label(title: str, edition: str, loc: str, status: str) -> str:
+    """《title》(edition) loc, with 【已修订】/【已废止】 when the text is not current."""
+    edition = f"({edition})" if edition else ""
+    return f"《{title}》{edition} {loc}" + ("" if status == CURRENT else f"【{status}】")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited unit: where it is, its full text and the parts of it the answer quotes."""
+
+    n: int
+    doc: str
+    edition: str
+    status: str
+    loc: str
+    text: str
+    quote: str
+    source: str
+    page: int | None
+    score: float
+
+    @property
+    def label(self) -> str:
+        """《title》(edition) loc【status】."""
+        return provision_label(self.doc, self.edition, self.loc, self.status)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Identity of the cited provision across answers (document, edition, loc)."""
+        return self.doc, self.edition, self.loc
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One line of the answer body: verbatim source text and the citation number it comes from."""
+
+    text: str
+    cite: int | None = None  # None for a label line such as "《安全生产法》 第四十一条："
+
+    def plain(self) -> str:
+        """The line as printed: text, then ` [n]`."""
+        return self.text if self.cite is None else f"{self.text} [{self.cite}]"
+
+
+@dataclass
+class Answer:
+    """A question's answer: lead statements, check points, citations and warnings."""
+
+    question: str
+    found: bool
+    lead: list[Statement] = field(default_factory=list)
+    points: list[Statement] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    mode: str = "extractive"
+
+    @property
+    def body(self) -> str:
+        """The answer text before the list of sources: lead, then the check points."""
+        lines = [s.plain() for s in self.lead]
+        if self.points:
+            lines += ["", POINTS_HEADING] + [f"{i}. {p.plain()}" for i, p in enumerate(self.points, 1)]
+        return "\n".join(lines)
+
+    @property
+    def text(self) -> str:
+        """The whole answer as plain text: body, then `依据：` with one label per citation."""
+        if not self.citations:
+            return self.body
+        basis = [f"[{c.n}] {c.label}" for c in self.citations]
+        return "\n".join([self.body, "", BASIS_HEADING, *basis])
+
+    def to_dict(self) -> dict:
+        """The JSON contract: question, answer (plain text), found, mode, citations, warnings."""
+        return {"question": self.question, "answer": self.text, "found": self.found, "mode": self.mode,
+                "citations": [asdict(c) for c in self.citations], "warnings": list(self.warnings)}
