@@ -76,7 +76,7 @@ class BM25Index:
     def search_tokens(self, tokens: Iterable[str], k: int = 20) -> list[tuple[str, float]]:
         """Top-k (id, score) for already tokenized query terms."""
         scores: dict[int, float] = defaultdict(float)
-        for tok in set(tokens):
+        for tok in dict.fromkeys(tokens):  # first-seen order: the same sums and ties in every process
             plist = self._postings.get(tok)
             if not plist:
                 continue
@@ -84,7 +84,7 @@ class BM25Index:
             for n, tf in plist:
                 norm = self.k1 * (1 - self.b + self.b * self._lengths[n] / self._avg)
                 scores[n] += idf * tf * (self.k1 + 1) / (tf + norm)
-        best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [(self.ids[n], s) for n, s in best]
 
     def save(self, path: Path) -> None:

@@ -15,6 +15,10 @@ from chromadb.config import Settings as ChromaSettings
 
 from angui.schema import DocMeta, Unit, doc_from_metadata, unit_id, unit_metadata
 
+# Chroma's default (100) let the same query miss its best unit in some processes and not others, so eval
+# figures changed from run to run; 400 made them repeatable on the whole corpus at no measurable cost.
+HNSW_EF_SEARCH = 400
+
 
 @dataclass
 class StoredUnit:
@@ -60,8 +64,11 @@ class Store:
         self.client = client
         self.space = space
         self.units = client.get_or_create_collection(
-            f"angui-units-{space}", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            f"angui-units-{space}", configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}},
+            embedding_function=None,
         )
+        if (self.units.configuration.get("hnsw") or {}).get("ef_search", 0) < HNSW_EF_SEARCH:  # an older index
+            self.units.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
         self.docs = client.get_or_create_collection(f"angui-docs-{space}", embedding_function=None)
         self._batch = min(client.get_max_batch_size(), 2000)
 

@@ -77,7 +77,7 @@ def evaluate(ask: Callable[[str, int], Answer], path: Path, k: int = DEFAULT_K) 
             "found": ans.found,
             "rank": hit_rank(item.get("keys", []), _texts(ans.citations[:k])) if ans.found else None,
             "must_total": len(must),
-            "must_ok": all(_key(m) in _key(ans.text) for m in must),
+            "must_ok": all(_key(m) in _key(ans.body) for m in must),  # graded on the body, before 依据：
             "ms": round(ms, 1),
         })
     return result

@@ -111,7 +111,7 @@ class Retriever:
         qvec = self.kb.embedder.embed_query(question)
         dense = self.kb.store.query(qvec, self.pool, self._live_set)
         tokens = tokenize(formalise(question))
-        terms = {t: self.lexical.idf(t) for t in set(tokens)}  # unknown terms weigh like the rarest
+        terms = {t: self.lexical.idf(t) for t in dict.fromkeys(tokens)}  # unknown terms weigh like the rarest
         lexical = self.lexical.search_tokens(tokens, self.pool)
         fused: dict[str, Hit] = {}
         for rank, (unit, cos) in enumerate(dense):
