@@ -5,19 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from angui.answer import spans
 from angui.answer.gate import Gate
+from angui.answer.intent import Intent
 from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
 from angui.answer.retrieve import Hit, Retrieval, Retriever
 from angui.answer.sentences import best_sentences, coverage, fields, items
 from angui.settings import DEFAULT_K
 from angui.text import compact
 
-CHECK_Q = re.compile(r"检查|查什么|怎么查|如何查|排查|要点|哪些内容|要求|措施|怎么做|如何做|注意|防范|怎么办|怎样")
-DEADLINE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|时限|期限|截止|多久|多长时间|完成时间|日期|时间节点")
-WHO_Q = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|牵头|落实单位|责任单位|由.{0,6}负责")
-AMOUNT_Q = re.compile(r"罚款|罚多少|多少钱|金额|处罚|罚金|赔偿")
-FIELD_KEYS = {"deadline": ("完成时限", "时限", "期限"), "who": ("牵头单位", "落实单位", "责任单位", "责任部门")}
-AMOUNT = re.compile(r"[0-9０-９一二三四五六七八九十百千万]+(?:万)?元")
+CHECK_Q = re.compile(r"检查|查什么|怎么查|如何查|排查|要点|哪些内容|要求|措施|怎么做|如何做|注意|防范|怎么办|怎样|查哪些|看什么")
 REQUIREMENT_FIELDS = ("主要防范措施", "自查标准项具体描述", "具体要求", "检查内容")
 LEAD_UNITS = 3  # top hits the lead may quote from
 LEAD_SENTENCES = 2  # sentences quoted per unit in the lead
@@ -25,6 +22,7 @@ LEAD_LINES = 2  # units quoted in the lead at most
 SECOND_SCORE = 0.8  # a second unit joins the lead at this share of the top score ...
 SECOND_FIT = 0.5  # ... or when its sentences cover at least this share of the question's terms
 POINT_UNITS, POINTS_PER_UNIT, MAX_POINTS, MIN_POINT = 4, 6, 10, 4
+BARE_LOC = re.compile(r"^#*\s*第[零〇一二三四五六七八九十百千两\d]+条$")  # a heading line, not a requirement
 
 NOT_FOUND = ("知识库中没有找到能回答这个问题的依据，不作回答。"
              "可以换个说法再问，例如写明文件名称、条款号或检查对象（如“有限空间作业检查哪些内容”“安全生产法第四十一条”）。")
@@ -53,39 +51,65 @@ class Composer:
         hits, terms = retrieval.hits, retrieval.terms
         q = retrieval.question
         quotes: dict[int, list[str]] = {i: [] for i in range(len(hits))}
-        lead = self._lead(q, hits, terms, quotes)
-        points = self._check_points(hits, terms, quotes) if CHECK_Q.search(q) else []
+        lead = self._lead(retrieval, quotes)
+        listed = any(st.cite is None and st.text.startswith("共 ") for st in lead)
+        points = self._check_points(hits, terms, quotes) if CHECK_Q.search(q) and not listed else []
         stale = [f"[{i}] 出自{h.unit.meta['status']}文本，仅供对照" for i, h in enumerate(hits, 1)
                  if h.unit.meta["status"] != CURRENT]
         cites = [_citation(i, h, quotes[i] or best_sentences(h.unit.text, terms, 1)) for i, h in enumerate(hits)]
         return Answer(q, True, lead, points, cites, warnings + stale)
 
-    def _lead(self, q: str, hits: list[Hit], terms: dict[str, float], quotes: dict[int, list[str]]) -> list[Statement]:
-        """The direct answer: a field value, an exact article, or the best sentences of the top units."""
-        kind = "deadline" if DEADLINE_Q.search(q) else "who" if WHO_Q.search(q) else None
-        if kind:
-            for i, h in enumerate(hits[:LEAD_UNITS]):
-                vals = [f"{k}：{v}" for k, v in fields(h.unit.text).items() if k.replace("\n", "") in FIELD_KEYS[kind]]
-                if vals:
-                    quotes[i] += vals
-                    task = h.unit.meta.get("heading") or h.unit.meta["loc"]
-                    return [Statement(f"{task}——" + "；".join(vals), i + 1)]
-        if AMOUNT_Q.search(q):
-            for i, h in enumerate(hits[:LEAD_UNITS]):
-                money = best_sentences(h.unit.text, terms, LEAD_SENTENCES, keep=lambda s: bool(AMOUNT.search(s)))
-                if money:
-                    quotes[i] += money
-                    return [Statement("".join(money), i + 1)]
+    def _lead(self, retrieval: Retrieval, quotes: dict[int, list[str]]) -> list[Statement]:
+        """The direct answer: an exact article, the span the intent asks for, or the best sentences of the top units."""
+        hits, terms, intent = retrieval.hits, retrieval.terms, retrieval.intent
         if hits[0].exact:
             return self._whole_provision(hits, quotes)
+        content = content_terms(terms, self.retriever.intents.cues if self.retriever.intents else {})
+        lead = self._span(intent, self._candidates(hits), content or terms)
+        if not lead:
+            lead = self._best_sentences(hits, terms)
+        for st in lead:
+            if st.cite is not None:
+                quotes[st.cite - 1].append(st.text)
+        return lead
+
+    def _candidates(self, hits: list[Hit]) -> list[spans.Candidate]:
+        """The top units as span rules see them: whole provisions (split units joined), with short labels."""
+        out = []
+        for i, h in enumerate(hits[: spans.SPAN_UNITS]):
+            parts = self.retriever.provision(h.unit)
+            text = "\n".join(_strip_header(p.text) for p in parts) if len(parts) > 1 else h.unit.text
+            m = h.unit.meta
+            out.append(spans.Candidate(i, text, short_label(m["title"], m["base_loc"], m["status"])))
+        return out
+
+    @staticmethod
+    def _span(intent: Intent, cands: list[spans.Candidate], terms: dict[str, float]) -> list[Statement]:
+        """The lead an intent's span rule gives ([] when no top unit holds it)."""
+        if intent.name == "penalty":
+            return spans.penalty(cands, terms)
+        if intent.name == "deadline":
+            return spans.deadline(cands, terms, want_who=intent.has("who"))
+        if intent.name == "who":
+            return spans.who(cands, terms, want_deadline=intent.has("deadline"))
+        if intent.name == "number":
+            return spans.number(cands, terms)
+        if intent.name == "definition":
+            return spans.definition(cands, terms)
+        if intent.name == "list":
+            return spans.listing(cands, terms)
+        return []
+
+    def _best_sentences(self, hits: list[Hit], terms: dict[str, float]) -> list[Statement]:
+        """The best sentences of the top unit, and of a second one that answers about as well."""
         picks = [best_sentences(h.unit.text, terms, LEAD_SENTENCES) for h in hits[:LEAD_UNITS]]
         fit = [max((coverage(x, terms) for x in p), default=0.0) for p in picks]
         out: list[Statement] = []
         for i, picked in enumerate(picks):
             close = hits[i].score >= SECOND_SCORE * hits[0].score or fit[i] >= max(SECOND_FIT, fit[0])
             if i == 0 or (len(out) < LEAD_LINES and close):
-                quotes[i] += picked
-                out.append(Statement(" …… ".join(picked), i + 1))
+                m = hits[i].unit.meta
+                out.append(Statement(" …… ".join(picked), i + 1, short_label(m["title"], m["base_loc"], m["status"])))
         return out
 
     @staticmethod
@@ -111,7 +135,8 @@ class Composer:
             body = next((f[k] for k in REQUIREMENT_FIELDS if k in f), None)
             for it in items(body or _strip_header(h.unit.text))[:POINTS_PER_UNIT]:
                 key = compact(it)
-                if len(key) < MIN_POINT or key in seen or "\t" in it or it in (h.unit.meta["title"], h.unit.meta["heading"]):
+                if (len(key) < MIN_POINT or key in seen or "\t" in it or BARE_LOC.match(it)
+                        or it in (h.unit.meta["title"], h.unit.meta["heading"])):
                     continue
                 seen.add(key)
                 quotes[i].append(it)
@@ -119,6 +144,16 @@ class Composer:
             if len(points) >= MAX_POINTS:
                 break
         return points
+
+
+def short_label(title: str, loc: str, status: str) -> str:
+    """《title》loc, with 【已修订】/【已废止】 when the text is not current: where a lead statement stands."""
+    return f"《{title}》{loc}" + ("" if status == CURRENT else f"【{status}】")
+
+
+def content_terms(terms: dict[str, float], cues: dict[str, re.Pattern]) -> dict[str, float]:
+    """The question's terms without intent cue words (多久, 罚, 哪些 …): what the question is about."""
+    return {t: w for t, w in terms.items() if not any(rx.fullmatch(t) for rx in cues.values())}
 
 
 def refusal(question: str, warnings: list[str]) -> Answer:

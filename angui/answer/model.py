@@ -43,14 +43,16 @@ class Citation:
 
 @dataclass(frozen=True)
 class Statement:
-    """One line of the answer body: verbatim source text and the citation number it comes from."""
+    """One line of the answer body: verbatim source text, where it stands, and the citation number it comes from."""
 
     text: str
     cite: int | None = None  # None for a label line such as "《安全生产法》 第四十一条："
+    where: str = ""  # short provision label shown before the text, e.g. 《安全生产法》第二十八条
 
     def plain(self) -> str:
-        """The line as printed: text, then ` [n]`."""
-        return self.text if self.cite is None else f"{self.text} [{self.cite}]"
+        """The line as printed: where, the text, then ` [n]`."""
+        text = f"{self.where}：{self.text}" if self.where else self.text
+        return text if self.cite is None else f"{text} [{self.cite}]"
 
 
 @dataclass

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from angui.answer.compose import Composer
 from angui.answer.gate import Gate
+from angui.answer.intent import IntentClassifier
 from angui.answer.model import Answer
 from angui.answer.retrieve import Retriever
 from angui.kb import KnowledgeBase
@@ -40,4 +41,5 @@ class AnswerService:
 def open_service(settings: Settings) -> AnswerService:
     """A ready answer service over the index named by the settings (models loaded once)."""
     kb = KnowledgeBase(settings)
-    return AnswerService(kb, Composer(Retriever(kb), Gate.for_space(kb.embedder, kb.cache, kb.space)))
+    retriever = Retriever(kb, IntentClassifier(kb.embedder, kb.cache))
+    return AnswerService(kb, Composer(retriever, Gate.for_space(kb.embedder, kb.cache, kb.space)))

@@ -1,0 +1,43 @@
+"""What a piece of regulation text states — a time, a number, a fine, a definition, a list — as patterns shared by
+retrieval (intent boosts) and the answer's span rules."""
+
+from __future__ import annotations
+
+import re
+
+from angui.text import ITEM_MARK
+
+_CN_NUM = "一二三四五六七八九十百千两半"
+TIME = re.compile(
+    rf"\d+\s*(?:个)?(?:工作日|日|天|小时|年|月|周|分钟|学时)|[{_CN_NUM}]+\s*(?:个)?(?:工作日|日|天|小时|年|月|周|学时)"
+    r"|每.{0,6}(?:次|年|月|季|周|班|日|天)|届满|年底|月底|月份|季度|立即|即时|定期|期限|时限|之前|以前|以内|之内")
+NUMBER = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:mm|毫米|cm|厘米|m\b|米|V|伏|kV|%|％|ppm|mg|℃|度|套|人|名|学时|小时|kg|千克|吨|MPa|Pa|m3|立方米|平方米)"
+    rf"|[{_CN_NUM}]+(?:人|名|套|学时|米|伏|台|个)")
+AMOUNT = re.compile(rf"[0-9０-９{_CN_NUM}万]+(?:万)?元|百分之[{_CN_NUM}]+|[0-9]+%")
+PENALTY = re.compile(r"罚款|处分|责令停产停业|吊销|没收|拘留|追究刑事责任")
+DEFINITION = re.compile(r"是指|指的是|，指|系指|统称|总称|称为")
+WHO = re.compile(r"负责|组织|牵头|部门|人民政府|机构|单位|委员会|调查组")
+ROW_WHO = ("牵头单位", "落实单位", "责任单位", "责任部门")
+ROW_DEADLINE = ("完成时限", "时限", "期限")
+MIN_LIST_ITEMS = 2
+
+
+def item_count(text: str) -> int:
+    """How many enumerated items (（一）, （１）, 1、) a text holds."""
+    return len(ITEM_MARK.findall(text))
+
+
+FEATURES = {
+    "deadline": lambda t: bool(TIME.search(t)),
+    "number": lambda t: bool(NUMBER.search(t)),
+    "penalty": lambda t: bool(PENALTY.search(t) and AMOUNT.search(t)),
+    "definition": lambda t: bool(DEFINITION.search(t)),
+    "list": lambda t: item_count(t) >= MIN_LIST_ITEMS + 1,
+}
+
+
+def states(intent: str, text: str) -> bool:
+    """Whether a text states what an intent asks for (False for intents without a feature)."""
+    feature = FEATURES.get(intent)
+    return bool(feature and feature(text))

@@ -1,0 +1,149 @@
+"""Span rules: which whole piece of which cited unit answers the question, by intent.
+
+Each rule returns the lead statements (verbatim text with citation numbers) or an empty list when no top unit
+holds what the intent asks for, so the composer falls back to the best sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from angui.answer.features import AMOUNT, DEFINITION, NUMBER, ROW_DEADLINE, ROW_WHO, TIME, WHO, item_count
+from angui.answer.model import Statement
+from angui.answer.sentences import coverage, fields, items, sentences
+from angui.text import ITEM_MARK
+
+SPAN_UNITS = 3  # top units a span rule looks at
+RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
+
+Quote = tuple[int, str]  # (hit index, verbatim text)
+
+
+REQUIREMENT_FIELDS = ("主要防范措施", "自查标准项具体描述", "具体要求", "检查内容")
+
+
+class Candidate:
+    """One top unit as a span rule sees it: its index among the hits, whole text, label and row fields."""
+
+    def __init__(self, index: int, text: str, where: str) -> None:
+        self.index, self.text, self.where = index, text, where
+        self.fields = fields(text)
+        self.is_row = bool(_field_lines(self, ROW_WHO + ROW_DEADLINE + REQUIREMENT_FIELDS))
+
+    @property
+    def body(self) -> str:
+        """What the unit requires: a row's requirement field, else the whole text."""
+        return next((self.fields[k] for k in REQUIREMENT_FIELDS if self.fields.get(k)), self.text)
+
+    def statement(self, text: str, labelled: bool = True) -> Statement:
+        return Statement(text, self.index + 1, self.where if labelled else "")
+
+
+def _best(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[str], bool],
+          pieces: Callable[[Candidate], list[str]] | None = None) -> tuple[Candidate, str] | None:
+    """The piece (sentence by default) that passes `keep` and covers most content terms, over the top units."""
+    best, score = None, -1.0
+    for rank, c in enumerate(cands[:SPAN_UNITS]):
+        for piece in (pieces or _sentences)(c):
+            if keep(piece):
+                s = coverage(piece, terms) - RANK_DECAY * rank
+                if s > score:
+                    best, score = (c, piece), s
+    return best
+
+
+def _sentences(c: Candidate) -> list[str]:
+    return sentences(c.text)
+
+
+def _field_lines(c: Candidate, names: tuple[str, ...]) -> list[str]:
+    return [f"{k}：{v}" for k, v in c.fields.items() if k.replace("\n", "") in names and v]
+
+
+def _top_row(cands: Sequence[Candidate]) -> Candidate | None:
+    """The best-ranked top unit when it is a table row (rows answer who/when with their own fields)."""
+    return cands[0] if cands and cands[0].is_row else None
+
+
+def _row_time(c: Candidate, terms: dict[str, float]) -> list[Statement]:
+    """A row's time: the requirement sentence that states one (e.g. 6月份清零), then its 完成时限 field."""
+    out = []
+    timed = [s for s in sentences(c.body) if TIME.search(s)]
+    if timed:
+        out.append(c.statement(max(timed, key=lambda s: coverage(s, terms))))
+    if _field_lines(c, ROW_DEADLINE):
+        out.append(c.statement("；".join(_field_lines(c, ROW_DEADLINE)), labelled=not out))
+    return out
+
+
+def deadline(cands: Sequence[Candidate], terms: dict[str, float], want_who: bool) -> list[Statement]:
+    """The sentence of the top unit that holds the topic and a time (for a row, its own time and 完成时限)."""
+    row = _top_row(cands)
+    if row:
+        who_line = [row.statement("；".join(_field_lines(row, ROW_WHO)))] if want_who and _field_lines(row, ROW_WHO) else []
+        return who_line + _row_time(row, terms)
+    best = _best(cands, terms, lambda s: bool(TIME.search(s)))
+    return [best[0].statement(best[1])] if best else []
+
+
+def who(cands: Sequence[Candidate], terms: dict[str, float], want_deadline: bool) -> list[Statement]:
+    """A row's responsible units (and time when asked), else the sentence naming who is responsible."""
+    row = _top_row(cands)
+    if row and _field_lines(row, ROW_WHO):
+        out = [row.statement("；".join(_field_lines(row, ROW_WHO)))]
+        return out + (_row_time(row, terms) if want_deadline else [])
+    best = _best(cands, terms, lambda s: bool(WHO.search(s)))
+    return [best[0].statement(best[1])] if best else []
+
+
+def number(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
+    """The sentence that holds the topic and a number with its unit (12V, 0.8mm, 2套)."""
+    best = _best(cands, terms, lambda s: bool(NUMBER.search(s)))
+    return [best[0].statement(best[1])] if best else []
+
+
+def definition(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
+    """The sentence that defines the asked term (是指, 统称 …)."""
+    best = _best(cands, terms, lambda s: bool(DEFINITION.search(s)))
+    return [best[0].statement(best[1])] if best else []
+
+
+def enumeration(c: Candidate) -> tuple[str, list[str]] | None:
+    """The intro and every item of a unit's enumeration, or None when it lists fewer than two items."""
+    text = c.body
+    if item_count(text) < 2:
+        return None
+    first = ITEM_MARK.search(text)
+    intro = text[: first.start()].strip() if first else ""
+    parts = items(text)
+    if intro and parts and parts[0] == intro.strip(" ；;。\n"):
+        parts = parts[1:]
+    return intro, parts
+
+
+def listing(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
+    """Every item of the one enumerating provision that covers the question best, in order, with the count."""
+    scored = [(coverage(c.text, terms) - RANK_DECAY * i, c) for i, c in enumerate(cands[:SPAN_UNITS])
+              if enumeration(c)]
+    if not scored:
+        return []
+    c = max(scored, key=lambda sc: sc[0])[1]
+    intro, parts = enumeration(c)
+    out = [c.statement(intro)] if intro else []
+    out.append(Statement(f"共 {len(parts)} 项：", where="" if intro else c.where))
+    return out + [c.statement(p, labelled=False) for p in parts]
+
+
+def penalty(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
+    """The penalty clause with its amount, and the listed violation that matches the question."""
+    best = _best(cands, terms, lambda s: bool(AMOUNT.search(s)))
+    if not best:
+        return []
+    c, clause = best
+    out = [c.statement(clause)]
+    listed = enumeration(c)
+    if listed and listed[1]:
+        item = max(listed[1], key=lambda p: coverage(p, terms))
+        if coverage(item, terms) > 0 and item not in clause:
+            out.append(c.statement(item, labelled=False))
+    return out
