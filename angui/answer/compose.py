@@ -64,8 +64,7 @@ class Composer:
         hits, terms, intent = retrieval.hits, retrieval.terms, retrieval.intent
         if hits[0].exact:
             return self._whole_provision(hits, quotes)
-        content = content_terms(terms, self.retriever.intents.cues if self.retriever.intents else {})
-        lead = self._span(intent, self._candidates(hits), content or terms)
+        lead = self._span(intent, self._candidates(hits), retrieval.content)
         if not lead:
             lead = self._best_sentences(hits, terms)
         for st in lead:
@@ -149,11 +148,6 @@ class Composer:
 def short_label(title: str, loc: str, status: str) -> str:
     """《title》loc, with 【已修订】/【已废止】 when the text is not current: where a lead statement stands."""
     return f"《{title}》{loc}" + ("" if status == CURRENT else f"【{status}】")
-
-
-def content_terms(terms: dict[str, float], cues: dict[str, re.Pattern]) -> dict[str, float]:
-    """The question's terms without intent cue words (多久, 罚, 哪些 …): what the question is about."""
-    return {t: w for t, w in terms.items() if not any(rx.fullmatch(t) for rx in cues.values())}
 
 
 def refusal(question: str, warnings: list[str]) -> Answer:

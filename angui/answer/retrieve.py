@@ -56,6 +56,7 @@ class Retrieval:
     terms: dict[str, float] = field(default_factory=dict)  # search terms with idf weights
     dense_top: float = 0.0
     intent: Intent = field(default_factory=lambda: Intent(GENERAL, 0.0))
+    content: dict[str, float] = field(default_factory=dict)  # terms without intent cue words: the topic
 
 
 def formalise(question: str) -> str:
@@ -152,8 +153,10 @@ class Retriever:
         seen = {h.unit.id for h in exact}
         hits = exact + [h for h in hits if h.unit.id not in seen]
         hits = self._prefer_current(hits)
+        cues = self.intents.cues.values() if self.intents else ()
+        content = {t: w for t, w in terms.items() if not any(rx.fullmatch(t) for rx in cues)} or terms
         return Retrieval(question, diversify(hits, k), qvec, terms, dense_top=dense[0][1] if dense else 0.0,
-                         intent=intent)
+                         intent=intent, content=content)
 
     def provision(self, unit: StoredUnit) -> list[StoredUnit]:
         """Every part of the provision a unit belongs to, in order (the unit alone when it was not split)."""

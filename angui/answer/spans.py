@@ -13,8 +13,9 @@ from angui.answer.model import Statement
 from angui.answer.sentences import coverage, fields, items, sentences
 from angui.text import ITEM_MARK
 
-SPAN_UNITS = 3  # top units a span rule looks at
+SPAN_UNITS = 4  # top units a span rule looks at
 RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
+SECOND_PIECE = 0.6  # a second sentence of the same unit joins when it covers this share of the first's coverage
 
 Quote = tuple[int, str]  # (hit index, verbatim text)
 
@@ -39,21 +40,31 @@ class Candidate:
         return Statement(text, self.index + 1, self.where if labelled else "")
 
 
-def _best(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[str], bool],
-          pieces: Callable[[Candidate], list[str]] | None = None) -> tuple[Candidate, str] | None:
-    """The piece (sentence by default) that passes `keep` and covers most content terms, over the top units."""
-    best, score = None, -1.0
+def _best(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[str], bool]) -> tuple[Candidate, str] | None:
+    """The sentence that passes `keep` and covers most content terms (at least one), over the top units."""
+    best, score = None, 0.0
     for rank, c in enumerate(cands[:SPAN_UNITS]):
-        for piece in (pieces or _sentences)(c):
-            if keep(piece):
-                s = coverage(piece, terms) - RANK_DECAY * rank
-                if s > score:
-                    best, score = (c, piece), s
+        for piece in sentences(c.text):
+            cover = coverage(piece, terms)
+            if cover > 0 and keep(piece) and cover - RANK_DECAY * rank > score:
+                best, score = (c, piece), cover - RANK_DECAY * rank
     return best
 
 
-def _sentences(c: Candidate) -> list[str]:
-    return sentences(c.text)
+def _sentence_span(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[str], bool]) -> list[Statement]:
+    """The best sentence that passes `keep`, and a second one of the same unit that answers nearly as well
+    (a validity period and its renewal notice, two definitions asked to be compared)."""
+    best = _best(cands, terms, keep)
+    if not best:
+        return []
+    c, first = best
+    rest = [p for p in sentences(c.text) if p != first and keep(p)]
+    second = max(rest, key=lambda p: coverage(p, terms), default=None)
+    out = [c.statement(first)]
+    if second and coverage(second, terms) >= SECOND_PIECE * coverage(first, terms):
+        pair = sorted([first, second], key=c.text.find)
+        out = [c.statement(pair[0]), c.statement(pair[1], labelled=False)]
+    return out
 
 
 def _field_lines(c: Candidate, names: tuple[str, ...]) -> list[str]:
@@ -82,8 +93,7 @@ def deadline(cands: Sequence[Candidate], terms: dict[str, float], want_who: bool
     if row:
         who_line = [row.statement("；".join(_field_lines(row, ROW_WHO)))] if want_who and _field_lines(row, ROW_WHO) else []
         return who_line + _row_time(row, terms)
-    best = _best(cands, terms, lambda s: bool(TIME.search(s)))
-    return [best[0].statement(best[1])] if best else []
+    return _sentence_span(cands, terms, lambda s: bool(TIME.search(s)))
 
 
 def who(cands: Sequence[Candidate], terms: dict[str, float], want_deadline: bool) -> list[Statement]:
@@ -98,14 +108,12 @@ def who(cands: Sequence[Candidate], terms: dict[str, float], want_deadline: bool
 
 def number(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
     """The sentence that holds the topic and a number with its unit (12V, 0.8mm, 2套)."""
-    best = _best(cands, terms, lambda s: bool(NUMBER.search(s)))
-    return [best[0].statement(best[1])] if best else []
+    return _sentence_span(cands, terms, lambda s: bool(NUMBER.search(s)))
 
 
 def definition(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
     """The sentence that defines the asked term (是指, 统称 …)."""
-    best = _best(cands, terms, lambda s: bool(DEFINITION.search(s)))
-    return [best[0].statement(best[1])] if best else []
+    return _sentence_span(cands, terms, lambda s: bool(DEFINITION.search(s)))
 
 
 def enumeration(c: Candidate) -> tuple[str, list[str]] | None:
