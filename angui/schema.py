@@ -39,6 +39,7 @@ class Unit:
     path: list[str] = field(default_factory=list)  # 章/节 path
     page: int | None = None
     heading: str = ""  # unit title shown with the loc, e.g. a row's 工作任务
+    links: list[str] = field(default_factory=list)  # penalty units: base locs of the obligations they punish
 
 
 @dataclass
@@ -89,6 +90,7 @@ def unit_metadata(doc: DocMeta, unit: Unit) -> dict[str, str | int]:
         "path": " > ".join(unit.path),
         "page": unit.page if unit.page is not None else -1,
         "heading": unit.heading,
+        "penalizes": ",".join(unit.links),
     }
 
 

@@ -18,6 +18,9 @@ from angui.schema import DocMeta, Unit, doc_from_metadata, unit_id, unit_metadat
 # Chroma's default (100) let the same query miss its best unit in some processes and not others, so eval
 # figures changed from run to run; 400 made them repeatable on the whole corpus at no measurable cost.
 HNSW_EF_SEARCH = 400
+OVERFETCH = 10  # extra neighbours asked for, to make up for non-live records filtered out afterwards
+
+Window = tuple[int, np.ndarray]  # (index of the unit in the document, vector of a later stretch of its text)
 
 
 @dataclass
@@ -63,14 +66,18 @@ class Store:
     def __init__(self, client: chromadb.ClientAPI, space: str) -> None:
         self.client = client
         self.space = space
-        self.units = client.get_or_create_collection(
-            f"angui-units-{space}", configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}},
-            embedding_function=None,
-        )
-        if (self.units.configuration.get("hnsw") or {}).get("ef_search", 0) < HNSW_EF_SEARCH:  # an older index
-            self.units.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
+        self.units = self._vectors(f"angui-units-{space}")
+        self.windows = self._vectors(f"angui-windows-{space}")  # later stretches of long units, pointing at them
         self.docs = client.get_or_create_collection(f"angui-docs-{space}", embedding_function=None)
         self._batch = min(client.get_max_batch_size(), 2000)
+
+    def _vectors(self, name: str) -> chromadb.Collection:
+        """A cosine collection searched with HNSW_EF_SEARCH (an older index is adjusted on open)."""
+        col = self.client.get_or_create_collection(
+            name, configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}}, embedding_function=None)
+        if (col.configuration.get("hnsw") or {}).get("ef_search", 0) < HNSW_EF_SEARCH:
+            col.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
+        return col
 
     def documents(self) -> dict[str, dict]:
         """Live documents: doc_key -> registry metadata (DocMeta fields, units, ingested_at)."""
@@ -86,8 +93,9 @@ class Store:
         got = self.docs.get(ids=[doc.doc_key], include=["metadatas"])
         return bool(got["ids"]) and got["metadatas"][0].get("fingerprint") == doc.fingerprint
 
-    def write_document(self, doc: DocMeta, units: Sequence[Unit], vectors: np.ndarray) -> None:
-        """Write a document's units, then make them live, then drop the previous version."""
+    def write_document(self, doc: DocMeta, units: Sequence[Unit], vectors: np.ndarray,
+                       windows: Sequence[Window] = ()) -> None:
+        """Write a document's units and window vectors, then make them live, then drop the previous version."""
         ids = [unit_id(doc.fingerprint, u.loc) for u in units]
         metas = [unit_metadata(doc, u) for u in units]
         for i in range(0, len(ids), self._batch):
@@ -95,26 +103,39 @@ class Store:
             self.units.upsert(
                 ids=ids[sl], embeddings=vectors[sl], documents=[u.text for u in units[sl]], metadatas=metas[sl]
             )
+        seen: dict[int, int] = {}
+        wids, wmetas = [], []
+        for index, _ in windows:
+            seen[index] = seen.get(index, 0) + 1
+            wids.append(f"{ids[index]}#w{seen[index]}")
+            wmetas.append({"unit_id": ids[index], "doc_key": doc.doc_key, "fingerprint": doc.fingerprint})
+        for i in range(0, len(wids), self._batch):
+            sl = slice(i, i + self._batch)
+            self.windows.upsert(ids=wids[sl], embeddings=[v for _, v in windows[sl]], metadatas=wmetas[sl])
         record = {**asdict(doc), "units": len(units), "ingested_at": time.strftime("%Y-%m-%d %H:%M:%S")}
         self.docs.upsert(ids=[doc.doc_key], embeddings=[[1.0]], documents=[json.dumps(record, ensure_ascii=False)],
                          metadatas=[record])
-        self.units.delete(where={"$and": [{"doc_key": doc.doc_key}, {"fingerprint": {"$ne": doc.fingerprint}}]})
+        stale = {"$and": [{"doc_key": doc.doc_key}, {"fingerprint": {"$ne": doc.fingerprint}}]}
+        self.units.delete(where=stale)
+        self.windows.delete(where=stale)
 
     def remove(self, doc_key: str) -> int:
-        """Delete a document and its units; returns how many units went."""
+        """Delete a document, its units and their windows; returns how many units went."""
         got = self.units.get(where={"doc_key": doc_key}, include=[])
         self.docs.delete(ids=[doc_key])
         if got["ids"]:
             self.units.delete(ids=got["ids"])
+        self.windows.delete(where={"doc_key": doc_key})
         return len(got["ids"])
 
     def purge_orphans(self) -> int:
-        """Delete units left by an interrupted write (fingerprint not live)."""
+        """Delete units (and windows) left by an interrupted write (fingerprint not live)."""
         live = self.live_fingerprints()
         where = {"fingerprint": {"$nin": live}} if live else None
-        got = self.units.get(where=where, include=[]) if where else self.units.get(include=[])
-        if got["ids"]:
-            self.units.delete(ids=got["ids"])
+        for col in (self.windows, self.units):
+            got = col.get(where=where, include=[]) if where else col.get(include=[])
+            if got["ids"]:
+                col.delete(ids=got["ids"])
         return len(got["ids"])
 
     def iter_units(self, page: int = 2000) -> Iterator[StoredUnit]:
@@ -134,6 +155,8 @@ class Store:
 
     def get(self, ids: Sequence[str]) -> list[StoredUnit]:
         """Units by id, in the order asked."""
+        if not ids:
+            return []
         got = self.units.get(ids=list(ids), include=["documents", "metadatas"])
         by_id = {i: StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
@@ -144,15 +167,40 @@ class Store:
                              include=["documents", "metadatas"])
         return [StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
-    def query(self, vector: np.ndarray, k: int, live: set[str]) -> list[tuple[StoredUnit, float]]:
-        """Nearest live units to a query vector, with cosine similarity.
+    def penalty_links(self, live: Sequence[str]) -> dict[tuple[str, str], list[str]]:
+        """(fingerprint, obligation base loc) -> ids of the live penalty units that punish it."""
+        if not live:
+            return {}
+        got = self.units.get(where={"$and": [{"fingerprint": {"$in": list(live)}}, {"penalizes": {"$ne": ""}}]},
+                             include=["metadatas"])
+        links: dict[tuple[str, str], list[str]] = {}
+        for i, m in zip(got["ids"], got["metadatas"]):
+            for loc in filter(None, str(m.get("penalizes", "")).split(",")):
+                links.setdefault((m["fingerprint"], loc), []).append(i)
+        return links
+
+    def query(self, vector: np.ndarray, k: int, live: set[str]) -> tuple[list[tuple[StoredUnit, float]], float]:
+        """Nearest live units to a query vector by their best vector (own or window), with cosine similarity,
+        and the best cosine of the units' own vectors (what the answer gate is calibrated on).
 
         Filtering by fingerprint after the search is several times faster than a `where` filter in Chroma;
         the few non-live units (left by an interrupted write) are over-fetched for.
         """
         if not live:
-            return []
-        got = self.units.query(query_embeddings=[vector], n_results=k + 10,
+            return [], 0.0
+        got = self.units.query(query_embeddings=[vector], n_results=k + OVERFETCH,
                                include=["documents", "metadatas", "distances"])
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-        return [(StoredUnit(i, t, m), 1.0 - d) for i, t, m, d in rows if m["fingerprint"] in live][:k]
+        best = {i: (StoredUnit(i, t, m), 1.0 - d) for i, t, m, d in rows if m["fingerprint"] in live}
+        unit_top = max((c for _, c in best.values()), default=0.0)
+        if self.windows.count():
+            win = self.windows.query(query_embeddings=[vector], n_results=k + OVERFETCH,
+                                     include=["metadatas", "distances"])
+            cos: dict[str, float] = {}
+            for m, d in zip(win["metadatas"][0], win["distances"][0]):
+                if m["fingerprint"] in live:
+                    cos[m["unit_id"]] = max(cos.get(m["unit_id"], -1.0), 1.0 - d)
+            missing = [i for i in cos if i not in best]
+            best.update((u.id, (u, cos[u.id])) for u in self.get(missing))
+            best.update((i, (best[i][0], c)) for i, c in cos.items() if i in best and c > best[i][1])
+        return sorted(best.values(), key=lambda uc: -uc[1])[:k], unit_top

@@ -22,6 +22,7 @@ LEAD_LINES = 2  # units quoted in the lead at most
 SECOND_SCORE = 0.8  # a second unit joins the lead at this share of the top score ...
 SECOND_FIT = 0.5  # ... or when its sentences cover at least this share of the question's terms
 POINT_UNITS, POINTS_PER_UNIT, MAX_POINTS, MIN_POINT = 4, 6, 10, 4
+COMPOUND_Q = re.compile(r"[？?].+[？?吗呢]$|[，,；;].{2,}[吗呢][？?]?$")  # two questions in one: …多久？能延吗
 BARE_LOC = re.compile(r"^#*\s*第[零〇一二三四五六七八九十百千两\d]+条$")  # a heading line, not a requirement
 
 NOT_FOUND = ("知识库中没有找到能回答这个问题的依据，不作回答。"
@@ -64,7 +65,7 @@ class Composer:
         hits, terms, intent = retrieval.hits, retrieval.terms, retrieval.intent
         if hits[0].exact:
             return self._whole_provision(hits, quotes)
-        lead = self._span(intent, self._candidates(hits), retrieval.content)
+        lead = self._span(intent, self._candidates(hits), retrieval.content, bool(COMPOUND_Q.search(retrieval.question)))
         if not lead:
             lead = self._best_sentences(hits, terms)
         for st in lead:
@@ -83,18 +84,21 @@ class Composer:
         return out
 
     @staticmethod
-    def _span(intent: Intent, cands: list[spans.Candidate], terms: dict[str, float]) -> list[Statement]:
+    def _span(intent: Intent, cands: list[spans.Candidate], terms: dict[str, float], compound: bool) -> list[Statement]:
         """The lead an intent's span rule gives ([] when no top unit holds it)."""
+        second = spans.SECOND_PIECE_COMPOUND if compound else spans.SECOND_PIECE
         if intent.name == "penalty":
             return spans.penalty(cands, terms)
         if intent.name == "deadline":
-            return spans.deadline(cands, terms, want_who=intent.has("who"))
+            return spans.deadline(cands, terms, want_who=intent.has("who"), second_share=second)
         if intent.name == "who":
-            return spans.who(cands, terms, want_deadline=intent.has("deadline"))
+            listed = spans.listing(cands, terms) if intent.has("list") else []
+            return listed or spans.who(cands, terms, want_deadline=intent.has("deadline"), second_share=second)
         if intent.name == "number":
-            return spans.number(cands, terms)
+            return spans.number(cands, terms, second)
         if intent.name == "definition":
-            return spans.definition(cands, terms)
+            listed = spans.listing(cands, terms) if intent.has("list") else []
+            return spans.definition(cands, terms, second) + listed
         if intent.name == "list":
             return spans.listing(cands, terms)
         return []

@@ -14,12 +14,13 @@ from angui.answer.sentences import covered
 from angui.kb import KnowledgeBase
 from angui.lexical import tokenize
 from angui.prompts import load as load_prompts
-from angui.schema import base_loc, unit_id
+from angui.schema import base_loc
 from angui.settings import DEFAULT_K
 from angui.store import StoredUnit
 from angui.text import compact
 
-STATUS_RANK = {"现行": 0, "已修订": 1, "已废止": 2}
+CURRENT = "现行"
+STATUS_RANK = {CURRENT: 0, "已修订": 1, "已废止": 2}
 RRF_K = 60  # reciprocal rank fusion constant (Cormack, Clarke & Büttcher, SIGIR 2009)
 POOL = 30  # candidates taken from each of dense and lexical search
 RRF_WEIGHT = 0.5  # final score = RRF_WEIGHT * fused rank score (scaled to 1) + COVERAGE_WEIGHT * term coverage
@@ -31,6 +32,7 @@ NEAR_DUPLICATE = 0.8  # share of shared character bigrams above which two units 
 EXACT_NAMED, EXACT_UNNAMED = 6, 3  # units kept for a numbered reference with / without a named document
 NORM_CACHE_MAX = 50_000
 FAMILY_BOOST = 0.3  # share added to units of a document the question names (按安法怎么罚)
+PENALTY_FOLLOW = 3  # top obligations whose penalty provisions are fetched for a penalty question
 INTENT_BOOST = 0.15  # share added to the score of a unit that states what the question asks for (a time, a fine…)
 _PART = re.compile(r"\((\d+)/\d+\)$")
 
@@ -111,6 +113,7 @@ class Retriever:
         self._norm_cache: dict[str, str] = {}
         self.families = sorted({m["family"] for m in self.docs.values()})
         self.lexical = self.kb.lexical(self.live)
+        self._penalties = self.kb.store.penalty_links(self.live)
         self._current = {}
         for m in sorted(self.docs.values(), key=lambda m: -STATUS_RANK.get(m["status"], 3)):
             self._current[m["family"]] = m  # the best-status edition wins
@@ -119,7 +122,7 @@ class Retriever:
         """Top-k hits for a question."""
         qvec = self.kb.embedder.embed_query(question)
         intent = self.intents.classify(question, qvec) if self.intents else Intent(GENERAL, 0.0)
-        dense = self.kb.store.query(qvec, self.pool, self._live_set)
+        dense, unit_top = self.kb.store.query(qvec, self.pool, self._live_set)
         tokens = tokenize(formalise(question))
         terms = {t: self.lexical.idf(t) for t in dict.fromkeys(tokens)}  # unknown terms weigh like the rarest
         lexical = self.lexical.search_tokens(tokens, self.pool)
@@ -152,11 +155,31 @@ class Retriever:
         exact = self._exact(question, order)
         seen = {h.unit.id for h in exact}
         hits = exact + [h for h in hits if h.unit.id not in seen]
+        if intent.name == "penalty":
+            hits = self._with_penalties(hits)
         hits = self._prefer_current(hits)
         cues = self.intents.cues.values() if self.intents else ()
         content = {t: w for t, w in terms.items() if not any(rx.fullmatch(t) for rx in cues)} or terms
-        return Retrieval(question, diversify(hits, k), qvec, terms, dense_top=dense[0][1] if dense else 0.0,
+        return Retrieval(question, diversify(hits, k), qvec, terms, dense_top=unit_top,
                          intent=intent, content=content)
+
+    def _with_penalties(self, hits: list[Hit]) -> list[Hit]:
+        """Follow penalty links: the penalty provision of each top obligation goes just above it (both are cited)."""
+        seen = {h.unit.id for h in hits}
+        wanted = {}
+        for h in hits[:PENALTY_FOLLOW]:
+            for pid in self._penalties.get((h.unit.meta["fingerprint"], h.unit.meta["base_loc"]), [])[:1]:
+                if pid not in seen:
+                    wanted.setdefault(h.unit.id, pid)
+                    seen.add(pid)
+        fetched = {u.id: u for u in self.kb.store.get(list(wanted.values()))} if wanted else {}
+        out: list[Hit] = []
+        for h in hits:
+            pid = wanted.get(h.unit.id)
+            if pid in fetched:
+                out.append(Hit(fetched[pid], score=h.score, dense=h.dense, lexical=h.lexical))
+            out.append(h)
+        return out
 
     def provision(self, unit: StoredUnit) -> list[StoredUnit]:
         """Every part of the provision a unit belongs to, in order (the unit alone when it was not split)."""
@@ -187,24 +210,41 @@ class Retriever:
             out += [Hit(u, score=1.0, exact=True) for u in units[: EXACT_NAMED if named else EXACT_UNNAMED]]
         return out
 
-    def _twin_id(self, meta: dict) -> str | None:
-        """Id of the same provision in the current edition, for a superseded unit."""
-        current = self._current.get(meta["family"])
-        if meta["status"] == "现行" or not current or current["fingerprint"] == meta["fingerprint"]:
-            return None
-        return unit_id(current["fingerprint"], meta["loc"])
+    def _current_twin(self, hits: list[Hit]) -> dict[str, StoredUnit]:
+        """For each superseded hit, the same provision (matched by base loc, so split parts match) in the
+        current edition of its document: hit id -> the twin's part closest to the superseded text."""
+        wanted: dict[tuple[str, str], list[str]] = {}
+        for h in hits:
+            m = h.unit.meta
+            current = self._current.get(m["family"])
+            if m["status"] != CURRENT and current and current["fingerprint"] != m["fingerprint"]:
+                wanted.setdefault((current["fingerprint"], m["base_loc"]), []).append(h.unit.id)
+        texts = {h.unit.id: h.unit.text for h in hits}
+        twins: dict[str, StoredUnit] = {}
+        for (fingerprint, base), ids in wanted.items():
+            parts = self.kb.store.units_at([fingerprint], base)
+            for i in ids if parts else ():
+                grams = _bigrams(texts[i])  # the part that says what the superseded unit said
+                twins[i] = max(parts, key=lambda u: len(grams & _bigrams(u.text)) / max(1, len(_bigrams(u.text))))
+        return twins
 
     def _prefer_current(self, hits: list[Hit]) -> list[Hit]:
         """Put the current edition's same provision (fetched if missing) above each superseded unit."""
-        ids = {h.unit.id for h in hits}
-        missing = [t for h in hits if (t := self._twin_id(h.unit.meta)) and t not in ids]
-        twins = {u.id: u for u in self.kb.store.get(missing)} if missing else {}
+        twins = self._current_twin(hits)
+        placed: set[str] = set()
+        current_bases = set()
         result: list[Hit] = []
         for hit in hits:
-            twin = self._twin_id(hit.unit.meta)
-            if twin in twins:
-                result.append(Hit(twins.pop(twin), score=hit.score, exact=hit.exact))
+            m = hit.unit.meta
+            twin = twins.get(hit.unit.id)
+            if twin is not None and (m["family"], m["base_loc"]) not in current_bases and twin.id not in placed:
+                result.append(Hit(twin, score=hit.score, exact=hit.exact))
+                placed.add(twin.id)
+                current_bases.add((m["family"], m["base_loc"]))
+            if hit.unit.id in placed:
+                continue
             result.append(hit)
-        pos = {h.unit.id: i for i, h in enumerate(result)}
-        key = [max(i, pos.get(self._twin_id(h.unit.meta) or "", -1) + 0.5) for i, h in enumerate(result)]
-        return [h for _, h in sorted(zip(key, result), key=lambda kh: kh[0])]
+            placed.add(hit.unit.id)
+            if m["status"] == CURRENT:
+                current_bases.add((m["family"], m["base_loc"]))
+        return result

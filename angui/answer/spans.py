@@ -16,6 +16,7 @@ from angui.text import ITEM_MARK
 SPAN_UNITS = 4  # top units a span rule looks at
 RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
 SECOND_PIECE = 0.6  # a second sentence of the same unit joins when it covers this share of the first's coverage
+SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two things (…多少天？能延长多久？)
 
 Quote = tuple[int, str]  # (hit index, verbatim text)
 
@@ -51,7 +52,8 @@ def _best(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[s
     return best
 
 
-def _sentence_span(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[str], bool]) -> list[Statement]:
+def _sentence_span(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[str], bool],
+                   second_share: float = SECOND_PIECE) -> list[Statement]:
     """The best sentence that passes `keep`, and a second one of the same unit that answers nearly as well
     (a validity period and its renewal notice, two definitions asked to be compared)."""
     best = _best(cands, terms, keep)
@@ -61,7 +63,7 @@ def _sentence_span(cands: Sequence[Candidate], terms: dict[str, float], keep: Ca
     rest = [p for p in sentences(c.text) if p != first and keep(p)]
     second = max(rest, key=lambda p: coverage(p, terms), default=None)
     out = [c.statement(first)]
-    if second and coverage(second, terms) >= SECOND_PIECE * coverage(first, terms):
+    if second and coverage(second, terms) >= second_share * coverage(first, terms):
         pair = sorted([first, second], key=c.text.find)
         out = [c.statement(pair[0]), c.statement(pair[1], labelled=False)]
     return out
@@ -87,33 +89,34 @@ def _row_time(c: Candidate, terms: dict[str, float]) -> list[Statement]:
     return out
 
 
-def deadline(cands: Sequence[Candidate], terms: dict[str, float], want_who: bool) -> list[Statement]:
+def deadline(cands: Sequence[Candidate], terms: dict[str, float], want_who: bool,
+             second_share: float = SECOND_PIECE) -> list[Statement]:
     """The sentence of the top unit that holds the topic and a time (for a row, its own time and 完成时限)."""
     row = _top_row(cands)
     if row:
         who_line = [row.statement("；".join(_field_lines(row, ROW_WHO)))] if want_who and _field_lines(row, ROW_WHO) else []
         return who_line + _row_time(row, terms)
-    return _sentence_span(cands, terms, lambda s: bool(TIME.search(s)))
+    return _sentence_span(cands, terms, lambda s: bool(TIME.search(s)), second_share)
 
 
-def who(cands: Sequence[Candidate], terms: dict[str, float], want_deadline: bool) -> list[Statement]:
+def who(cands: Sequence[Candidate], terms: dict[str, float], want_deadline: bool,
+        second_share: float = SECOND_PIECE) -> list[Statement]:
     """A row's responsible units (and time when asked), else the sentence naming who is responsible."""
     row = _top_row(cands)
     if row and _field_lines(row, ROW_WHO):
         out = [row.statement("；".join(_field_lines(row, ROW_WHO)))]
         return out + (_row_time(row, terms) if want_deadline else [])
-    best = _best(cands, terms, lambda s: bool(WHO.search(s)))
-    return [best[0].statement(best[1])] if best else []
+    return _sentence_span(cands, terms, lambda s: bool(WHO.search(s)), second_share)
 
 
-def number(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
+def number(cands: Sequence[Candidate], terms: dict[str, float], second_share: float = SECOND_PIECE) -> list[Statement]:
     """The sentence that holds the topic and a number with its unit (12V, 0.8mm, 2套)."""
-    return _sentence_span(cands, terms, lambda s: bool(NUMBER.search(s)))
+    return _sentence_span(cands, terms, lambda s: bool(NUMBER.search(s)), second_share)
 
 
-def definition(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
+def definition(cands: Sequence[Candidate], terms: dict[str, float], second_share: float = SECOND_PIECE) -> list[Statement]:
     """The sentence that defines the asked term (是指, 统称 …)."""
-    return _sentence_span(cands, terms, lambda s: bool(DEFINITION.search(s)))
+    return _sentence_span(cands, terms, lambda s: bool(DEFINITION.search(s)), second_share)
 
 
 def enumeration(c: Candidate) -> tuple[str, list[str]] | None:
