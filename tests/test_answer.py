@@ -12,7 +12,7 @@ from angui.schema import base_loc
 
 from helpers import EVAL, MODEL, SEED, cli_env, ingest_into, open_service, run_cli
 
-CONTRACT = {"question", "answer", "found", "mode", "citations", "warnings"}
+CONTRACT = {"question", "answer", "found", "mode", "citations", "warnings", "signals"}
 CITATION = {"n", "doc", "edition", "status", "loc", "text", "quote", "source", "page", "score"}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from angui.answer import spans
+from angui.answer import editions, spans
 from angui.answer.gate import Gate
 from angui.answer.intent import Intent
 from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
@@ -44,9 +44,10 @@ class Composer:
             return refusal(question, [EMPTY_QUESTION])
         retrieval = self.retriever.search(question, k)
         verdict = self.gate.judge(retrieval)
-        if not verdict.found:
-            return refusal(question, verdict.warnings)
-        return self._compose(retrieval, verdict.warnings)
+        signals = {"intent": retrieval.intent.name, "intent_confidence": retrieval.intent.confidence, **verdict.signals}
+        answer = self._compose(retrieval, verdict.warnings) if verdict.found else refusal(question, verdict.warnings)
+        answer.signals = signals
+        return answer
 
     def _compose(self, retrieval: Retrieval, warnings: list[str]) -> Answer:
         hits, terms = retrieval.hits, retrieval.terms
@@ -65,13 +66,34 @@ class Composer:
         hits, terms, intent = retrieval.hits, retrieval.terms, retrieval.intent
         if hits[0].exact:
             return self._whole_provision(hits, quotes)
-        lead = self._span(intent, self._candidates(hits), retrieval.content, bool(COMPOUND_Q.search(retrieval.question)))
+        lead = self._edition_change(hits) if intent.name == "edition" else []
+        lead = lead or self._span(intent, self._candidates(hits), retrieval.content, bool(COMPOUND_Q.search(retrieval.question)))
         if not lead:
             lead = self._best_sentences(hits, terms)
         for st in lead:
             if st.cite is not None:
                 quotes[st.cite - 1].append(st.text)
         return lead
+
+    def _edition_change(self, hits: list[Hit]) -> list[Statement]:
+        """For "what changed" questions: the current provision, then what differs from the superseded edition
+        (whose unit is cited too, taking the last citation's place when it was not among the hits)."""
+        for i, h in enumerate(hits[: spans.SPAN_UNITS]):
+            old = self.retriever.superseded(h.unit)
+            if old is None:
+                continue
+            j = next((n for n, o in enumerate(hits) if o.unit.id == old.id), None)
+            if j is None:
+                j = len(hits) - 1 if len(hits) > i + 1 else len(hits)
+                hit = Hit(old, score=h.score)
+                hits[j:] = [hit]
+            diff = editions.changes(h.unit.text, old.text, i + 1, j + 1)
+            if diff:
+                m, o = h.unit.meta, old.meta
+                head = Statement(h.unit.text, i + 1, short_label(m["title"], m["base_loc"], m["status"]))
+                compared = Statement(f"与{o['edition'] or '原文本'}（{o['status']}）相比：")
+                return [head, compared, *diff]
+        return []
 
     def _candidates(self, hits: list[Hit]) -> list[spans.Candidate]:
         """The top units as span rules see them: whole provisions (split units joined), with short labels."""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from angui.answer.model import Answer, Citation
+from angui.answer.model import CURRENT, Answer, Citation
 from angui.settings import DEFAULT_K
 from angui.text import compact
 
@@ -34,13 +34,15 @@ class EvalResult:
 
     rows: list[dict] = field(default_factory=list)
 
-    def figures(self) -> dict[str, float]:
-        real = [r for r in self.rows if not r["none"]]
-        none = [r for r in self.rows if r["none"]]
+    def figures(self, rows: list[dict] | None = None) -> dict[str, float]:
+        """Aggregate figures over `rows` (default: every question)."""
+        rows = self.rows if rows is None else rows
+        real = [r for r in rows if not r["none"]]
+        none = [r for r in rows if r["none"]]
         with_must = [r for r in real if r["must_total"]]
-        lat = sorted(r["ms"] for r in self.rows)
+        lat = sorted(r["ms"] for r in rows)
         return {
-            "questions": len(self.rows),
+            "questions": len(rows),
             "hit@1": _share(real, lambda r: r["rank"] == 1),
             "hit@5": _share(real, lambda r: r["rank"] is not None and r["rank"] <= 5),
             "must": _share(with_must, lambda r: r["must_ok"]),
@@ -51,8 +53,35 @@ class EvalResult:
         }
 
 
+    def by_intent(self) -> dict[str, dict[str, float]]:
+        """Figures per labelled intent (`intent` of the question set; `none` for out-of-scope questions)."""
+        groups: dict[str, list[dict]] = {}
+        for r in self.rows:
+            groups.setdefault("none" if r["none"] else r["intent"] or "-", []).append(r)
+        return {name: self.figures(rows) for name, rows in sorted(groups.items())}
+
+    def misses(self) -> list[dict]:
+        """Questions not answered right: wrongly answered or refused, key not first, or a must string missing."""
+        return [r for r in self.rows if (r["none"] and r["found"])
+                or (not r["none"] and (r["rank"] != 1 or not r["must_ok"]))]
+
+    def intent_accuracy(self) -> float:
+        """Share of labelled questions whose predicted intent matches (source→lookup, number→other; exact
+        references count as lookup; an edition-sensitive label is met by any answer from the current text)."""
+        labelled = [r for r in self.rows if r["intent"] and not r["none"]]
+        return _share(labelled, lambda r: r["predicted"] == r["intent"] or (r["intent"] == "edition" and r["current"]))
+
+
+INTENT_LABELS = {"source": "lookup", "number": "other"}  # our intent names -> the question sets' labels
+
+
 def _share(rows: list[dict], ok: Callable[[dict], bool]) -> float:
     return round(sum(1 for r in rows if ok(r)) / len(rows), 4) if rows else 1.0
+
+
+def _current_first(answer: Answer) -> bool:
+    """Whether the answer's first citation is current text (what edition questions require)."""
+    return bool(answer.citations) and answer.citations[0].status == CURRENT
 
 
 def _texts(citations: list[Citation]) -> list[str]:
@@ -73,6 +102,10 @@ def evaluate(ask: Callable[[str, int], Answer], path: Path, k: int = DEFAULT_K) 
         result.rows.append({
             "id": item.get("id", ""),
             "q": item["q"],
+            "intent": item.get("intent", ""),
+            "predicted": "lookup" if ans.signals.get("exact") else INTENT_LABELS.get(str(ans.signals.get("intent")),
+                                                                                     str(ans.signals.get("intent"))),
+            "current": bool(item.get("current")) and _current_first(ans),
             "none": bool(item.get("none")),
             "found": ans.found,
             "rank": hit_rank(item.get("keys", []), _texts(ans.citations[:k])) if ans.found else None,

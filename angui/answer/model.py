@@ -66,6 +66,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     mode: str = "extractive"
+    signals: dict[str, float | str] = field(default_factory=dict)  # what decided it: intent, gate evidence
 
     @property
     def body(self) -> str:
@@ -84,6 +85,7 @@ class Answer:
         return "\n".join([self.body, "", BASIS_HEADING, *basis])
 
     def to_dict(self) -> dict:
-        """The JSON contract: question, answer (plain text), found, mode, citations, warnings."""
+        """The JSON contract: question, answer (plain text), found, mode, citations, warnings, signals."""
         return {"question": self.question, "answer": self.text, "found": self.found, "mode": self.mode,
-                "citations": [asdict(c) for c in self.citations], "warnings": list(self.warnings)}
+                "citations": [asdict(c) for c in self.citations], "warnings": list(self.warnings),
+                "signals": dict(self.signals)}

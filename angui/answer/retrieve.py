@@ -181,6 +181,15 @@ class Retriever:
             out.append(h)
         return out
 
+    def superseded(self, unit: StoredUnit) -> StoredUnit | None:
+        """The same provision in a superseded edition of the unit's document (the closest part), if one is live."""
+        m = unit.meta
+        older = [d["fingerprint"] for d in self.docs.values()
+                 if d["family"] == m["family"] and d["status"] != CURRENT and d["fingerprint"] != m["fingerprint"]]
+        parts = self.kb.store.units_at(older, m["base_loc"]) if older and m["status"] == CURRENT else []
+        grams = _bigrams(unit.text)
+        return max(parts, key=lambda u: len(grams & _bigrams(u.text)) / max(1, len(_bigrams(u.text))), default=None)
+
     def provision(self, unit: StoredUnit) -> list[StoredUnit]:
         """Every part of the provision a unit belongs to, in order (the unit alone when it was not split)."""
         if not _PART.search(unit.meta["loc"]):

@@ -146,11 +146,14 @@ def listing(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Stateme
 
 
 def penalty(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
-    """The penalty clause with its amount, and the listed violation that matches the question."""
-    best = _best(cands, terms, lambda s: bool(AMOUNT.search(s)))
-    if not best:
+    """The penalty clause with its amount, and the listed violation that matches the question: the unit is chosen
+    by how well its whole text (the violations) covers the question, the clause by its amount."""
+    fined = [(coverage(c.text, terms) - RANK_DECAY * i, i, c) for i, c in enumerate(cands[:SPAN_UNITS])
+             if AMOUNT.search(c.text)]
+    if not fined:
         return []
-    c, clause = best
+    c = max(fined, key=lambda f: (f[0], -f[1]))[2]
+    clause = max((p for p in sentences(c.text) if AMOUNT.search(p)), key=lambda p: coverage(p, terms))
     out = [c.statement(clause)]
     listed = enumeration(c)
     if listed and listed[1]:

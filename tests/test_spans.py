@@ -1,0 +1,88 @@
+"""Span rules by intent, on hand-made units: what whole piece of which unit answers the question."""
+
+from __future__ import annotations
+
+from angui.answer import editions, spans
+from angui.answer.spans import Candidate
+
+ROW = ("序号：4\n工作任务：重点行业领域重大隐患清零行动\n具体要求：1、粉尘涉爆、有限空间重大隐患6月份清零；\n"
+       "2、建材行业实施三个一批政策。\n牵头单位：区局工贸科\n落实单位：各街（镇）\n完成时限：按市局规定时限推进")
+LIST = ("第二十三条 负责粉尘涉爆企业安全监管的部门对企业实施监督检查时，应当重点检查下列内容：\n"
+        "（一）粉尘防爆安全生产责任制的建立、落实情况；\n（二）粉尘爆炸风险清单和辨识管控信息档案；\n"
+        "（三）粉尘清理和处置记录。")
+OTHER_LIST = "第十条 企业应当做到：（一）每班清扫；（二）记录清扫情况。"
+PENALTY = ("第一百零五条 生产经营单位有下列行为之一的，责令限期改正，处五万元以下的罚款；逾期未改正的，责令停产停业整顿：\n"
+           "（一）车间与员工宿舍在同一座建筑内的；\n（二）占用、锁闭、封堵生产经营场所出口、疏散通道的。")
+
+
+def cand(i: int, text: str, where: str = "《规定》第一条") -> Candidate:
+    return Candidate(i, text, where)
+
+
+def terms(*words: str) -> dict[str, float]:
+    return {w: 1.0 for w in words}
+
+
+def test_list_gives_every_item_of_one_provision_in_order_with_the_count() -> None:
+    lead = spans.listing([cand(0, OTHER_LIST), cand(1, LIST)], terms("粉尘", "监督检查", "重点检查"))
+    assert lead[0].text.startswith("第二十三条") and lead[0].cite == 2
+    assert lead[1].text == "共 3 项：" and lead[1].cite is None
+    items = [s.text for s in lead[2:]]
+    assert items == ["粉尘防爆安全生产责任制的建立、落实情况", "粉尘爆炸风险清单和辨识管控信息档案", "粉尘清理和处置记录"]
+    assert {s.cite for s in lead[2:]} == {2}  # never items of two provisions in one list
+
+
+def test_row_deadline_prefers_the_rows_own_time_then_its_field() -> None:
+    lead = spans.deadline([cand(0, ROW)], terms("粉尘", "有限空间", "隐患", "清零"), want_who=False)
+    assert "6月份清零" in lead[0].text and lead[0].cite == 1
+    assert lead[1].text == "完成时限：按市局规定时限推进"
+
+
+def test_who_and_when_from_one_row() -> None:
+    lead = spans.who([cand(0, ROW)], terms("隐患", "清零"), want_deadline=True)
+    assert lead[0].text == "牵头单位：区局工贸科；落实单位：各街（镇）"
+    assert any("6月份清零" in s.text for s in lead[1:])
+
+
+def test_deadline_sentence_of_prose_and_a_second_for_a_compound_question() -> None:
+    text = ("第二十九条 事故调查组应当自事故发生之日起60日内提交事故调查报告；特殊情况下，经负责事故调查的人民政府批准，"
+            "提交事故调查报告的期限可以适当延长，但延长的期限最长不超过60日。")
+    one = spans.deadline([cand(0, text)], terms("事故调查报告", "提交"), want_who=False)
+    two = spans.deadline([cand(0, text)], terms("事故调查报告", "延长"), want_who=False,
+                         second_share=spans.SECOND_PIECE_COMPOUND)
+    assert len(one) >= 1 and "60日" in one[0].text
+    assert len(two) == 2 and "延长" in "".join(s.text for s in two)
+
+
+def test_number_sentence_holds_the_value_with_its_unit() -> None:
+    text = "第五条 有限空间作业应当先通风、再检测。进入金属容器内作业，手持照明电压不得超过12V。"
+    lead = spans.number([cand(0, text)], terms("照明", "电压", "金属容器"))
+    assert lead and "12V" in lead[0].text
+
+
+def test_definition_sentence() -> None:
+    text = "第一百一十七条 本法下列用语的含义：重大危险源，是指长期地或者临时地生产、储存危险物品，且数量等于或者超过临界量的单元。"
+    lead = spans.definition([cand(0, text)], terms("重大危险源"))
+    assert lead and "临界量" in lead[0].text
+
+
+def test_penalty_clause_with_amount_and_the_matching_violation() -> None:
+    lead = spans.penalty([cand(0, PENALTY)], terms("锁闭", "出口", "疏散通道"))
+    assert "五万元以下的罚款" in lead[0].text
+    assert lead[1].text.startswith("占用、锁闭、封堵")
+
+
+def test_no_span_when_no_unit_states_it() -> None:
+    assert spans.number([cand(0, "第一条 企业应当建立安全生产责任制。")], terms("责任制")) == []
+    assert spans.listing([cand(0, "第一条 企业应当建立安全生产责任制。")], terms("责任制")) == []
+
+
+def test_edition_changes_quote_both_texts() -> None:
+    old = "有下列情形之一的，应急预案应当及时修订：\n（一）面临的事故风险发生重大变化的；\n（二）其他重要信息发生变化的。"
+    new = ("有下列情形之一的，应急预案应当及时修订：\n（一）安全生产面临的风险发生重大变化的；\n"
+           "（二）其他重要信息发生变化的；\n（三）发现重大问题的。")
+    diff = editions.changes(new, old, cite_current=1, cite_old=2)
+    text = [(s.text, s.cite) for s in diff]
+    assert (editions.CHANGED_FROM, None) in text and ("面临的事故风险发生重大变化的", 2) in text
+    assert ("安全生产面临的风险发生重大变化的", 1) in text
+    assert ("发现重大问题的", 1) in text and ("其他重要信息发生变化的", 1) not in text
