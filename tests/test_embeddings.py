@@ -65,7 +65,7 @@ def test_sentence_transformers_from_local_path(tmp_path):
     kb = open_kb(tmp_path / "idx", spec)
     assert kb.space.startswith("st-")
     report = ingest_into(tmp_path / "idx", SEED, embedding=spec)
-    assert report.embedded == report.units > 0
+    assert report.embedded >= report.units > 0  # every unit, plus the windows of long ones
     assert kb.embedder.embed_query("test").shape == (384,)
     service = open_service(tmp_path / "idx", spec)
     hits = service.composer.retriever.search("重点行业领域重大隐患清零行动的完成时限是什么？", 5).hits
