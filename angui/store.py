@@ -13,6 +13,7 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
+from angui.dense import EXACT_LIMIT, DenseMatrix, load_matrix
 from angui.schema import DocMeta, Unit, doc_from_metadata, unit_id, unit_metadata
 
 # Chroma's default (100) let the same query miss its best unit in some processes and not others, so eval
@@ -69,6 +70,7 @@ class Store:
         self.units = self._vectors(f"angui-units-{space}")
         self.windows = self._vectors(f"angui-windows-{space}")  # later stretches of long units, pointing at them
         self.docs = client.get_or_create_collection(f"angui-docs-{space}", embedding_function=None)
+        self._matrix: tuple[frozenset[str], DenseMatrix] | None = None
         self._batch = min(client.get_max_batch_size(), 2000)
 
     def _vectors(self, name: str) -> chromadb.Collection:
@@ -167,6 +169,16 @@ class Store:
                              include=["documents", "metadatas"])
         return [StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
+    def _dense(self, live: set[str]) -> DenseMatrix | None:
+        """The in-memory matrix of the live vectors (reloaded when the live versions change), or None when
+        there are too many vectors for exact search."""
+        key = frozenset(live)
+        if self._matrix is None or self._matrix[0] != key:
+            if self.units.count() + self.windows.count() > EXACT_LIMIT:
+                return None
+            self._matrix = key, load_matrix(self.units, self.windows, sorted(live))
+        return self._matrix[1]
+
     def penalty_links(self, live: Sequence[str]) -> dict[tuple[str, str], list[str]]:
         """(fingerprint, obligation base loc) -> ids of the live penalty units that punish it."""
         if not live:
@@ -188,6 +200,11 @@ class Store:
         """
         if not live:
             return [], 0.0
+        matrix = self._dense(live)
+        if matrix is not None:
+            found, unit_top = matrix.search(vector, k)
+            units = {u.id: u for u in self.get([i for i, _ in found])}
+            return [(units[i], c) for i, c in found if i in units], unit_top
         got = self.units.query(query_embeddings=[vector], n_results=k + OVERFETCH,
                                include=["documents", "metadatas", "distances"])
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])

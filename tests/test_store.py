@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from angui.store import HNSW_EF_SEARCH
@@ -29,3 +30,27 @@ def test_units_at_returns_every_part_of_a_provision(tmp_path):
     assert len(parts) > 1 and all(p.startswith("第一条(") for p in parts)
     assert [u.meta["loc"] for u in store.units_at(live, "第二条")] == ["第二条"]
     assert store.units_at(["no-such-version"], "第一条") == []
+
+
+def test_exact_dense_search_takes_each_units_best_vector():
+    from angui.dense import DenseMatrix
+
+    vecs = np.eye(3, dtype=np.float32)
+    matrix = DenseMatrix(["a", "b", "a"], np.array([True, True, False]), vecs)
+    found, own_top = matrix.search(np.array([0.1, 0.2, 0.9], dtype=np.float32), 2)
+    assert [u for u, _ in found] == ["a", "b"] and abs(found[0][1] - 0.9) < 1e-6  # a's window beats its own vector
+    assert abs(own_top - 0.2) < 1e-6  # the gate sees own vectors only
+
+
+def test_store_query_is_exact_and_repeatable(tmp_path):
+    doc = tmp_path / "规定.txt"
+    doc.write_text("".join(f"第{n}条 企业应当做好第{n}项安全检查并记录。\n" for n in "一二三四五六七八九十"), encoding="utf-8")
+    ingest_into(tmp_path / "idx", doc)
+    kb = open_kb(tmp_path / "idx")
+    live = set(kb.store.live_fingerprints())
+    query = kb.embedder.embed_query("第七项安全检查")
+    first, top = kb.store.query(query, 3, live)
+    assert [kb.store.query(query, 3, live)[0][i][0].id for i in range(3)] == [u.id for u, _ in first]
+    vectors = kb.store.units.get(include=["embeddings"])
+    best = max(float(np.dot(v, query)) for v in vectors["embeddings"])
+    assert abs(first[0][1] - best) < 1e-5 and abs(top - best) < 1e-5

@@ -102,7 +102,7 @@ class Composer:
             parts = self.retriever.provision(h.unit)
             text = "\n".join(_strip_header(p.text) for p in parts) if len(parts) > 1 else h.unit.text
             m = h.unit.meta
-            out.append(spans.Candidate(i, text, short_label(m["title"], m["base_loc"], m["status"])))
+            out.append(spans.Candidate(i, text, short_label(m["title"], m["base_loc"], m["status"]), m["family"]))
         return out
 
     @staticmethod

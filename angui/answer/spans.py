@@ -16,6 +16,7 @@ from angui.text import ITEM_MARK
 SPAN_UNITS = 4  # top units a span rule looks at
 RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
 SECOND_PIECE = 0.6  # a second sentence of the same unit joins when it covers this share of the first's coverage
+ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two things (…多少天？能延长多久？)
 
 Quote = tuple[int, str]  # (hit index, verbatim text)
@@ -25,10 +26,10 @@ REQUIREMENT_FIELDS = ("主要防范措施", "自查标准项具体描述", "具�
 
 
 class Candidate:
-    """One top unit as a span rule sees it: its index among the hits, whole text, label and row fields."""
+    """One top unit as a span rule sees it: its index among the hits, whole text, label, document and row fields."""
 
-    def __init__(self, index: int, text: str, where: str) -> None:
-        self.index, self.text, self.where = index, text, where
+    def __init__(self, index: int, text: str, where: str, document: str = "") -> None:
+        self.index, self.text, self.where, self.document = index, text, where, document or where
         self.fields = fields(text)
         self.is_row = bool(_field_lines(self, ROW_WHO + ROW_DEADLINE + REQUIREMENT_FIELDS))
 
@@ -66,7 +67,15 @@ def _sentence_span(cands: Sequence[Candidate], terms: dict[str, float], keep: Ca
     if second and coverage(second, terms) >= second_share * coverage(first, terms):
         pair = sorted([first, second], key=c.text.find)
         out = [c.statement(pair[0]), c.statement(pair[1], labelled=False)]
-    return out
+    return out + _alternative(cands, terms, keep, c, coverage(first, terms))
+
+
+def _alternative(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[str], bool], chosen: Candidate,
+                 cover: float) -> list[Statement]:
+    """The best piece of another document that answers nearly as well as the chosen one (both are shown)."""
+    others = [c for c in cands[:SPAN_UNITS] if c.document != chosen.document]
+    best = _best(others, terms, keep)
+    return [best[0].statement(best[1])] if best and coverage(best[1], terms) >= ALTERNATIVE * cover else []
 
 
 def _field_lines(c: Candidate, names: tuple[str, ...]) -> list[str]:
@@ -152,7 +161,16 @@ def penalty(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Stateme
              if AMOUNT.search(c.text)]
     if not fined:
         return []
-    c = max(fined, key=lambda f: (f[0], -f[1]))[2]
+    score, _, c = max(fined, key=lambda f: (f[0], -f[1]))
+    out = _penalty_of(c, terms)
+    rival = [f for f in fined if f[2].document != c.document and f[0] >= ALTERNATIVE * score]
+    if rival:
+        out += _penalty_of(max(rival, key=lambda f: (f[0], -f[1]))[2], terms)
+    return out
+
+
+def _penalty_of(c: Candidate, terms: dict[str, float]) -> list[Statement]:
+    """A penalty unit's clause with the amount and, for a list of violations, the item that matches best."""
     clause = max((p for p in sentences(c.text) if AMOUNT.search(p)), key=lambda p: coverage(p, terms))
     out = [c.statement(clause)]
     listed = enumeration(c)
