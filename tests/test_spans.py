@@ -86,3 +86,14 @@ def test_edition_changes_quote_both_texts() -> None:
     assert (editions.CHANGED_FROM, None) in text and ("面临的事故风险发生重大变化的", 2) in text
     assert ("安全生产面临的风险发生重大变化的", 1) in text
     assert ("发现重大问题的", 1) in text and ("其他重要信息发生变化的", 1) not in text
+
+
+def test_follow_up_answers_the_second_part_of_a_question() -> None:
+    text = ("第七十条 负有安全生产监督管理职责的部门可以采取停止供电措施。"
+            "采取停止供电措施，除有危及生产安全的紧急情形外，应当提前二十四小时通知生产经营单位。"
+            "停止供电的决定应当经本部门主要负责人批准。")
+    cands = [cand(0, text)]
+    lead = spans.deadline(cands, terms("停止供电", "提前", "通知"), want_who=False)
+    extra = spans.follow_up(lead, cands, terms("主要负责人", "批准"))
+    assert "二十四小时" in lead[0].text and len(extra) == 1 and "主要负责人批准" in extra[0].text
+    assert spans.follow_up(lead, cands, terms("通知", "提前")) == []  # the lead already answers it

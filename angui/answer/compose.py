@@ -11,6 +11,7 @@ from angui.answer.intent import Intent
 from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
 from angui.answer.retrieve import Hit, Retrieval, Retriever
 from angui.answer.sentences import best_sentences, coverage, fields, items
+from angui.lexical import tokenize
 from angui.settings import DEFAULT_K
 from angui.text import compact
 
@@ -22,6 +23,7 @@ LEAD_LINES = 2  # units quoted in the lead at most
 SECOND_SCORE = 0.8  # a second unit joins the lead at this share of the top score ...
 SECOND_FIT = 0.5  # ... or when its sentences cover at least this share of the question's terms
 POINT_UNITS, POINTS_PER_UNIT, MAX_POINTS, MIN_POINT = 4, 6, 10, 4
+CLAUSE_SPLIT = re.compile(r"[？?；;。!！]|，(?=[^，]{2,}[吗呢][？?]?$)")
 COMPOUND_Q = re.compile(r"[？?].+[？?吗呢]$|[，,；;].{2,}[吗呢][？?]?$")  # two questions in one: …多久？能延吗
 BARE_LOC = re.compile(r"^#*\s*第[零〇一二三四五六七八九十百千两\d]+条$")  # a heading line, not a requirement
 
@@ -67,9 +69,13 @@ class Composer:
         if hits[0].exact:
             return self._whole_provision(hits, quotes)
         lead = self._edition_change(hits) if intent.name == "edition" else []
-        lead = lead or self._span(intent, self._candidates(hits), retrieval.content, bool(COMPOUND_Q.search(retrieval.question)))
+        compound = bool(COMPOUND_Q.search(retrieval.question))
+        cands = self._candidates(hits)
+        lead = lead or self._span(intent, cands, retrieval.content, compound)
         if not lead:
             lead = self._best_sentences(hits, terms)
+        if compound:
+            lead += spans.follow_up(lead, cands, _last_clause_terms(retrieval))
         for st in lead:
             if st.cite is not None:
                 quotes[st.cite - 1].append(st.text)
@@ -169,6 +175,13 @@ class Composer:
             if len(points) >= MAX_POINTS:
                 break
         return points
+
+
+def _last_clause_terms(retrieval: Retrieval) -> dict[str, float]:
+    """The topic terms of the question's last clause (…要提前通知吗): what a follow-up sentence must cover."""
+    clauses = [c for c in CLAUSE_SPLIT.split(retrieval.question) if c.strip()]
+    last = set(tokenize(clauses[-1])) if len(clauses) > 1 else set()
+    return {t: w for t, w in retrieval.content.items() if t in last}
 
 
 def short_label(title: str, loc: str, status: str) -> str:

@@ -16,6 +16,8 @@ from angui.text import ITEM_MARK
 SPAN_UNITS = 4  # top units a span rule looks at
 RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
 SECOND_PIECE = 0.6  # a second sentence of the same unit joins when it covers this share of the first's coverage
+FOLLOW_UP_MIN = 0.3  # share of the second part's topic terms a follow-up sentence must cover
+FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of the second part
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two things (…多少天？能延长多久？)
 
@@ -80,6 +82,21 @@ def _alternative(cands: Sequence[Candidate], terms: dict[str, float], keep: Call
 
 def _field_lines(c: Candidate, names: tuple[str, ...]) -> list[str]:
     return [f"{k}：{v}" for k, v in c.fields.items() if k.replace("\n", "") in names and v]
+
+
+def follow_up(lead: list[Statement], cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
+    """For a two-part question, the sentence of the lead's unit that answers the second part, when the lead
+    does not already hold it (…多少个工作日内批复？来不及能延吗 → the extension sentence)."""
+    cited = next((s.cite for s in lead if s.cite), None)
+    c = next((c for c in cands if c.index + 1 == cited), None)
+    if c is None or not terms:
+        return []
+    shown = "".join(s.text for s in lead)
+    if coverage(shown, terms) >= FOLLOW_UP_DONE:
+        return []
+    rest = [p for p in sentences(c.text) if p not in shown]
+    best = max(rest, key=lambda p: coverage(p, terms), default=None)
+    return [c.statement(best, labelled=False)] if best and coverage(best, terms) >= FOLLOW_UP_MIN else []
 
 
 def _top_row(cands: Sequence[Candidate]) -> Candidate | None:
