@@ -13,7 +13,6 @@ from angui.answer.refs import find_references, mentioned_families
 from angui.answer.sentences import covered
 from angui.kb import KnowledgeBase
 from angui.lexical import tokenize
-from angui.prompts import load as load_prompts
 from angui.schema import base_loc
 from angui.settings import DEFAULT_K
 from angui.store import StoredUnit
@@ -59,13 +58,6 @@ class Retrieval:
     dense_top: float = 0.0
     intent: Intent = field(default_factory=lambda: Intent(GENERAL, 0.0))
     content: dict[str, float] = field(default_factory=dict)  # terms without intent cue words: the topic
-
-
-def formalise(question: str) -> str:
-    """The question plus the formal terms for colloquial words in it (老板 → 主要负责人), for lexical search."""
-    synonyms: dict[str, list[str]] = load_prompts("synonyms.toml")["terms"]
-    extra = [t for word, terms in synonyms.items() if word in question for t in terms]
-    return " ".join([question, *dict.fromkeys(extra)])
 
 
 def _bigrams(text: str) -> set[str]:
@@ -123,7 +115,7 @@ class Retriever:
         qvec = self.kb.embedder.embed_query(question)
         intent = self.intents.classify(question, qvec) if self.intents else Intent(GENERAL, 0.0)
         dense, unit_top = self.kb.store.query(qvec, self.pool, self._live_set)
-        tokens = tokenize(formalise(question))
+        tokens = tokenize(question)
         terms = {t: self.lexical.idf(t) for t in dict.fromkeys(tokens)}  # unknown terms weigh like the rarest
         lexical = self.lexical.search_tokens(tokens, self.pool)
         fused: dict[str, Hit] = {}
