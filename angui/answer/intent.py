@@ -33,7 +33,7 @@ class Intent:
 
 
 class IntentClassifier:
-    """Cue patterns in priority order, then a vote of the nearest example questions."""
+    """Cue patterns (the earliest in the question wins), then a vote of the nearest example questions."""
 
     def __init__(self, embedder: Embedder, cache: EmbeddingCache, data: dict | None = None) -> None:
         data = data or load_prompts(INTENTS_FILE)
@@ -45,9 +45,10 @@ class IntentClassifier:
         self._examples = vecs
 
     def cued(self, question: str) -> list[str]:
-        """Intents whose cue occurs in the question, in priority order."""
+        """Intents whose cue occurs in the question: the earliest cue first, ties in the order listed."""
         q = nfkc(question)
-        return [name for name, rx in self.cues.items() if rx.search(q)]
+        found = [(m.start(), rank, name) for rank, (name, rx) in enumerate(self.cues.items()) if (m := rx.search(q))]
+        return [name for _, _, name in sorted(found)]
 
     def classify(self, question: str, query_vector: np.ndarray) -> Intent:
         """The intent of a question whose query embedding is `query_vector`."""
