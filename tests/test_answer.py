@@ -146,3 +146,30 @@ def test_chat_answers_until_empty_line(seed_index):
     proc = run_cli("chat", "--index", str(seed_index), input="企业全体员工要做什么公开承诺？\n\n不会被问到\n")
     assert proc.returncode == 0, proc.stderr
     assert "拒绝违章" in proc.stdout and "依据：" in proc.stdout and "不会被问到" not in proc.stdout
+
+
+VERBATIM_QUESTIONS = ["从业人员安全生产教育和培训怎么做？", "生产经营单位的主要负责人有哪些职责？", "应急预案多久演练一次？",
+                      "事故发生后多长时间内要报告？", "未按照规定进行应急预案备案怎么罚？", "什么是重大危险源？",
+                      "隐患清零行动谁牵头，什么时候完成？", "应急预案管理办法2016版和2019版相比修订情形有什么变化？"]
+
+
+def test_every_statement_is_verbatim_text_of_what_it_cites(service):
+    from angui.answer.compose import ELLIPSIS
+    from angui.text import compact
+
+    provisions: dict[tuple[str, str, str], str] = {}
+    for u in service.kb.store.iter_units():
+        key = (u.meta["title"], u.meta["edition"], u.meta["base_loc"])
+        provisions[key] = provisions.get(key, "") + compact(u.text)
+    checked = 0
+    for question in VERBATIM_QUESTIONS:
+        answer = service.ask(question)
+        for st in answer.lead + answer.points:
+            if st.cite is None:
+                continue
+            c = answer.citations[st.cite - 1]
+            whole = provisions[(c.doc, c.edition, base_loc(c.loc))]
+            for piece in st.text.split(ELLIPSIS):
+                assert compact(piece) in whole, (question, st, c.loc)
+                checked += 1
+    assert checked > 20

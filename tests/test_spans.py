@@ -40,8 +40,9 @@ def test_row_deadline_prefers_the_rows_own_time_then_its_field() -> None:
 
 def test_who_and_when_from_one_row() -> None:
     lead = spans.who([cand(0, ROW)], terms("隐患", "清零"), want_deadline=True)
-    assert lead[0].text == "牵头单位：区局工贸科；落实单位：各街（镇）"
-    assert any("6月份清零" in s.text for s in lead[1:])
+    assert [s.text for s in lead[:2]] == ["牵头单位：区局工贸科", "落实单位：各街（镇）"]
+    assert lead[0].where and not lead[1].where  # one label for the row
+    assert any("6月份清零" in s.text for s in lead[2:])
 
 
 def test_deadline_sentence_of_prose_and_a_second_for_a_compound_question() -> None:

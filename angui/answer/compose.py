@@ -23,6 +23,7 @@ LEAD_LINES = 2  # units quoted in the lead at most
 SECOND_SCORE = 0.8  # a second unit joins the lead at this share of the top score ...
 SECOND_FIT = 0.5  # ... or when its sentences cover at least this share of the question's terms
 POINT_UNITS, POINTS_PER_UNIT, MAX_POINTS, MIN_POINT = 4, 6, 10, 4
+ELLIPSIS = " …… "  # joins two sentences of one unit quoted in one lead line
 CLAUSE_SPLIT = re.compile(r"[？?；;。!！]|，(?=[^，]{2,}[吗呢][？?]?$)")
 COMPOUND_Q = re.compile(r"[？?].+[？?吗呢]$|[，,；;].{2,}[吗呢][？?]?$")  # two questions in one: …多久？能延吗
 BARE_LOC = re.compile(r"^#*\s*第[零〇一二三四五六七八九十百千两\d]+条$")  # a heading line, not a requirement
@@ -78,7 +79,7 @@ class Composer:
             lead += spans.follow_up(lead, cands, _last_clause_terms(retrieval))
         for st in lead:
             if st.cite is not None:
-                quotes[st.cite - 1].append(st.text)
+                quotes[st.cite - 1] += st.text.split(ELLIPSIS)  # quotes are verbatim pieces
         return lead
 
     def _edition_change(self, hits: list[Hit]) -> list[Statement]:
@@ -140,7 +141,7 @@ class Composer:
             close = hits[i].score >= SECOND_SCORE * hits[0].score or fit[i] >= max(SECOND_FIT, fit[0])
             if i == 0 or (len(out) < LEAD_LINES and close):
                 m = hits[i].unit.meta
-                out.append(Statement(" …… ".join(picked), i + 1, short_label(m["title"], m["base_loc"], m["status"])))
+                out.append(Statement(ELLIPSIS.join(picked), i + 1, short_label(m["title"], m["base_loc"], m["status"])))
         return out
 
     @staticmethod

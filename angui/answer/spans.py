@@ -99,6 +99,11 @@ def follow_up(lead: list[Statement], cands: Sequence[Candidate], terms: dict[str
     return [c.statement(best, labelled=False)] if best and coverage(best, terms) >= FOLLOW_UP_MIN else []
 
 
+def _field_statements(c: Candidate, names: tuple[str, ...], labelled: bool = True) -> list[Statement]:
+    """A row's fields of those names, one verbatim `列名：值` line each (only the first carries the label)."""
+    return [c.statement(line, labelled=labelled and i == 0) for i, line in enumerate(_field_lines(c, names))]
+
+
 def _top_row(cands: Sequence[Candidate]) -> Candidate | None:
     """The best-ranked top unit when it is a table row (rows answer who/when with their own fields)."""
     return cands[0] if cands and cands[0].is_row else None
@@ -111,7 +116,7 @@ def _row_time(c: Candidate, terms: dict[str, float]) -> list[Statement]:
     if timed:
         out.append(c.statement(max(timed, key=lambda s: coverage(s, terms))))
     if _field_lines(c, ROW_DEADLINE):
-        out.append(c.statement("；".join(_field_lines(c, ROW_DEADLINE)), labelled=not out))
+        out += _field_statements(c, ROW_DEADLINE, labelled=not out)
     return out
 
 
@@ -120,8 +125,7 @@ def deadline(cands: Sequence[Candidate], terms: dict[str, float], want_who: bool
     """The sentence of the top unit that holds the topic and a time (for a row, its own time and 完成时限)."""
     row = _top_row(cands)
     if row:
-        who_line = [row.statement("；".join(_field_lines(row, ROW_WHO)))] if want_who and _field_lines(row, ROW_WHO) else []
-        return who_line + _row_time(row, terms)
+        return (_field_statements(row, ROW_WHO) if want_who else []) + _row_time(row, terms)
     return _sentence_span(cands, terms, lambda s: bool(TIME.search(s)), second_share)
 
 
@@ -130,8 +134,7 @@ def who(cands: Sequence[Candidate], terms: dict[str, float], want_deadline: bool
     """A row's responsible units (and time when asked), else the sentence naming who is responsible."""
     row = _top_row(cands)
     if row and _field_lines(row, ROW_WHO):
-        out = [row.statement("；".join(_field_lines(row, ROW_WHO)))]
-        return out + (_row_time(row, terms) if want_deadline else [])
+        return _field_statements(row, ROW_WHO) + (_row_time(row, terms) if want_deadline else [])
     return _sentence_span(cands, terms, lambda s: bool(WHO.search(s)), second_share)
 
 
