@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from angui.answer import editions, spans
 from angui.answer.gate import Gate
@@ -77,6 +77,7 @@ class Composer:
             lead = self._best_sentences(hits, terms)
         if compound:
             lead += spans.follow_up(lead, cands, _last_clause_terms(retrieval))
+        lead = _label_once(lead)
         for st in lead:
             if st.cite is not None:
                 quotes[st.cite - 1] += st.text.split(ELLIPSIS)  # quotes are verbatim pieces
@@ -176,6 +177,15 @@ class Composer:
             if len(points) >= MAX_POINTS:
                 break
         return points
+
+
+def _label_once(lead: list[Statement]) -> list[Statement]:
+    """Drop the provision label of a line that continues the previous line's unit."""
+    out: list[Statement] = []
+    for st in lead:
+        same = out and out[-1].cite == st.cite and st.cite is not None
+        out.append(replace(st, where="") if same else st)
+    return out
 
 
 def _last_clause_terms(retrieval: Retrieval) -> dict[str, float]:

@@ -50,8 +50,12 @@ class Statement:
     where: str = ""  # short provision label shown before the text, e.g. 《安全生产法》第二十八条
 
     def plain(self) -> str:
-        """The line as printed: where, the text, then ` [n]`."""
-        text = f"{self.where}：{self.text}" if self.where else self.text
+        """The line as printed: where, the text, then ` [n]` (an article that opens with its own number keeps it
+        once: 《安全生产法》第一百零五条 生产经营单位……)."""
+        text = self.text
+        if self.where:
+            title, _, loc = self.where.rpartition("》")
+            text = f"{title}》{text}" if loc and text.startswith(loc) else f"{self.where}：{text}"
         return text if self.cite is None else f"{text} [{self.cite}]"
 
 
