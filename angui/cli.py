@@ -142,9 +142,9 @@ def eval_cmd(
     index: IndexOpt = None,
     k: KOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="逐题输出")] = False,
-    by_intent: Annotated[bool, typer.Option("--by-intent", help="按意图分组的指标、意图准确率和未答对的题")] = False,
+    brief: Annotated[bool, typer.Option("--brief", help="只输出总指标（不按意图分组、不列未答对的题）")] = False,
 ) -> None:
-    """评测：hit@1、hit@5、must、拒答率、误拒数。"""
+    """评测：按意图分组的指标、意图准确率、未答对的题，最后一行为总的 hit@1、hit@5、must、拒答率、误拒数。"""
     from angui.answer.evaluate import evaluate
 
     service, k = _service(index, k)
@@ -152,11 +152,12 @@ def eval_cmd(
     if verbose:
         for r in result.rows:
             typer.echo(to_json(r))
-    if by_intent:
+    if not brief:
         for name, g in result.by_intent().items():
             typer.echo(f"  {name:<10} 题数 {g['questions']:>3}  hit@1 {g['hit@1']:.3f}  hit@5 {g['hit@5']:.3f}  "
                        f"must {g['must']:.3f}  拒答 {g['refusals']:.3f}  误拒 {g['wrong_refusals']}")
-        typer.echo(f"  意图准确率 {result.intent_accuracy():.3f}")
+        accuracy = result.intent_accuracy()
+        typer.echo(f"  意图准确率 {'—（题集没有意图标注）' if accuracy is None else f'{accuracy:.3f}'}")
         typer.echo("  未答对：" + ("、".join(r["id"] or r["q"] for r in result.misses()) or "无"))
     f = result.figures()
     typer.echo(f"题数 {f['questions']}  hit@1 {f['hit@1']:.3f}  hit@5 {f['hit@5']:.3f}  must {f['must']:.3f}  "

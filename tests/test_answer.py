@@ -137,7 +137,7 @@ def test_batch_mode_reads_stdin(law_index):
 def test_eval_meets_dev_targets(seed_index_model):
     proc = run_cli("eval", str(EVAL / "dev.jsonl"), "--index", str(seed_index_model), env=cli_env(MODEL))
     assert proc.returncode == 0, proc.stderr
-    figures = dict(re.findall(r"(hit@1|hit@5|must|拒答|误拒) ([\d.]+)", proc.stdout))
+    figures = dict(re.findall(r"(hit@1|hit@5|must|拒答|误拒) ([\d.]+)", proc.stdout.strip().splitlines()[-1]))
     assert float(figures["hit@5"]) == 1.0 and float(figures["hit@1"]) >= 0.9
     assert float(figures["must"]) >= 0.95 and float(figures["拒答"]) == 1.0 and figures["误拒"] == "0"
 
@@ -173,3 +173,19 @@ def test_every_statement_is_verbatim_text_of_what_it_cites(service):
                 assert compact(piece) in whole, (question, st, c.loc)
                 checked += 1
     assert checked > 20
+
+
+def test_eval_prints_per_intent_figures_and_misses(seed_index, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    rows = [{"id": "a1", "q": "企业全体员工要做什么公开承诺？", "keys": ["拒绝违章"], "must": ["拒绝违章"], "intent": "list"},
+            {"id": "a2", "q": "重点行业领域重大隐患清零行动什么时候完成？", "keys": ["按市局规定时限推进"],
+             "must": ["按市局规定时限推进"], "intent": "deadline"},
+            {"id": "a3", "q": "红烧肉怎么做好吃？", "none": True}]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    proc = run_cli("eval", str(questions), "--index", str(seed_index))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert any(line.strip().startswith("deadline") for line in lines) and any("意图准确率" in line for line in lines)
+    assert any(line.strip().startswith("未答对") for line in lines) and lines[-1].startswith("题数 3")
+    brief = run_cli("eval", str(questions), "--index", str(seed_index), "--brief").stdout.strip().splitlines()
+    assert len(brief) == 1 and brief[0].startswith("题数 3")

@@ -65,10 +65,13 @@ class EvalResult:
         return [r for r in self.rows if (r["none"] and r["found"])
                 or (not r["none"] and (r["rank"] != 1 or not r["must_ok"]))]
 
-    def intent_accuracy(self) -> float:
+    def intent_accuracy(self) -> float | None:
         """Share of labelled questions whose predicted intent matches (source→lookup, number→other; exact
-        references count as lookup; an edition-sensitive label is met by any answer from the current text)."""
+        references count as lookup; an edition-sensitive label is met by any answer from the current text);
+        None when the set has no intent labels."""
         labelled = [r for r in self.rows if r["intent"] and not r["none"]]
+        if not labelled:
+            return None
         return _share(labelled, lambda r: r["predicted"] == r["intent"] or (r["intent"] == "edition" and r["current"]))
 
 
