@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 
 from angui.answer import editions, spans
+from angui.answer.features import REQUIREMENT_FIELDS
 from angui.answer.gate import Gate
 from angui.answer.intent import Intent
 from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
@@ -16,7 +17,6 @@ from angui.settings import DEFAULT_K
 from angui.text import compact
 
 CHECK_Q = re.compile(r"检查|查什么|怎么查|如何查|排查|要点|哪些内容|要求|措施|怎么做|如何做|注意|防范|怎么办|怎样|查哪些|看什么")
-REQUIREMENT_FIELDS = ("主要防范措施", "自查标准项具体描述", "具体要求", "检查内容")
 LEAD_UNITS = 3  # top hits the lead may quote from
 LEAD_SENTENCES = 2  # sentences quoted per unit in the lead
 LEAD_LINES = 2  # units quoted in the lead at most

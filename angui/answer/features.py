@@ -20,6 +20,7 @@ DEFINITION = re.compile(r"是指|指的是|，指|系指|统称|总称|称为")
 WHO = re.compile(r"负责|组织|牵头|部门|人民政府|机构|单位|委员会|调查组")
 ROW_WHO = ("牵头单位", "落实单位", "责任单位", "责任部门")
 ROW_DEADLINE = ("完成时限", "时限", "期限")
+REQUIREMENT_FIELDS = ("主要防范措施", "自查标准项具体描述", "具体要求", "检查内容")  # what a checklist row requires
 MIN_LIST_ITEMS = 2
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from angui.answer.features import AMOUNT, DEFINITION, NUMBER, ROW_DEADLINE, ROW_WHO, TIME, WHO, item_count
+from angui.answer.features import AMOUNT, DEFINITION, NUMBER, REQUIREMENT_FIELDS, ROW_DEADLINE, ROW_WHO, TIME, WHO, item_count
 from angui.answer.model import Statement
 from angui.answer.sentences import coverage, fields, items, sentences
 from angui.text import ITEM_MARK
@@ -21,10 +21,6 @@ FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of t
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two things (…多少天？能延长多久？)
 
-Quote = tuple[int, str]  # (hit index, verbatim text)
-
-
-REQUIREMENT_FIELDS = ("主要防范措施", "自查标准项具体描述", "具体要求", "检查内容")
 
 
 class Candidate:
