@@ -69,8 +69,15 @@ def test_definition_sentence() -> None:
 
 def test_penalty_clause_with_amount_and_the_matching_violation() -> None:
     lead = spans.penalty([cand(0, PENALTY)], terms("锁闭", "出口", "疏散通道"))
-    assert "五万元以下的罚款" in lead[0].text
+    assert "五万元以下的罚款" in lead[0].text and "逾期未改正的，责令停产停业整顿" in lead[0].text  # the steps too
     assert lead[1].text.startswith("占用、锁闭、封堵")
+
+
+def test_penalty_steps_after_the_fine_in_prose() -> None:
+    text = ("第九十四条 生产经营单位的主要负责人未履行本法规定的安全生产管理职责的，责令限期改正，处二万元以上五万元以下的罚款；"
+            "逾期未改正的，处五万元以上十万元以下的罚款，责令生产经营单位停产停业整顿。")
+    lead = spans.penalty([cand(0, text)], terms("主要负责人", "安全生产管理职责"))
+    assert "二万元以上五万元以下" in lead[0].text and "逾期未改正的，处五万元以上十万元以下" in lead[0].text
 
 
 def test_no_span_when_no_unit_states_it() -> None:

@@ -6,6 +6,7 @@ holds what the intent asks for, so the composer falls back to the best sentences
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from angui.answer.features import AMOUNT, DEFINITION, NUMBER, REQUIREMENT_FIELDS, ROW_DEADLINE, ROW_WHO, TIME, WHO, item_count
@@ -18,6 +19,8 @@ RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go t
 SECOND_PIECE = 0.6  # a second sentence of the same unit joins when it covers this share of the first's coverage
 FOLLOW_UP_MIN = 0.3  # share of the second part's topic terms a follow-up sentence must cover
 FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of the second part
+STEPS = re.compile(r"^(?:逾期未改正|拒不改正|情节严重|造成严重后果|构成犯罪)")  # the next steps of a penalty
+MAX_STEPS = 2
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two things (…多少天？能延长多久？)
 
@@ -187,9 +190,16 @@ def penalty(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Stateme
 
 def _penalty_of(c: Candidate, terms: dict[str, float]) -> list[Statement]:
     """A penalty unit's clause with the amount and, for a list of violations, the item that matches best."""
-    clause = max((p for p in sentences(c.text) if AMOUNT.search(p)), key=lambda p: coverage(p, terms))
-    out = [c.statement(clause)]
     listed = enumeration(c)
+    if listed and AMOUNT.search(listed[0]):
+        clause = listed[0]  # the whole lead-in: the order, the fine and what follows if not corrected
+    else:
+        parts = sentences(c.text)
+        at = max((i for i, p in enumerate(parts) if AMOUNT.search(p)), key=lambda i: coverage(parts[i], terms))
+        steps = [p for p in parts[at + 1 : at + 1 + MAX_STEPS] if STEPS.match(p)]
+        joined = "".join([parts[at], *steps])
+        clause = joined if joined in c.text else parts[at]  # consecutive sentences only, verbatim
+    out = [c.statement(clause)]
     if listed and listed[1]:
         item = max(listed[1], key=lambda p: coverage(p, terms))
         if coverage(item, terms) > 0 and item not in clause:
