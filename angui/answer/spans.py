@@ -17,13 +17,12 @@ from angui.text import ITEM_MARK
 SPAN_UNITS = 4  # top units a span rule looks at
 RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
 SECOND_PIECE = 0.6  # a second sentence of the same unit joins when it covers this share of the first's coverage
+SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two things (…多少天？能延长多久？)
 FOLLOW_UP_MIN = 0.3  # share of the second part's topic terms a follow-up sentence must cover
 FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of the second part
-STEPS = re.compile(r"^(?:逾期未改正|拒不改正|情节严重|造成严重后果|构成犯罪)")  # the next steps of a penalty
-MAX_STEPS = 2
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
-SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two things (…多少天？能延长多久？)
-
+STEPS = re.compile(r"^(?:逾期未改正|拒不改正|情节严重|造成严重后果|构成犯罪)")  # what follows a fine in a penalty
+MAX_STEPS = 2
 
 
 class Candidate:
