@@ -67,3 +67,9 @@ def test_edition_change_answer_quotes_both_editions(service) -> None:
 def test_signals_are_in_the_json(service) -> None:
     result = service.ask("综合应急预案演练多久组织一次？").to_dict()
     assert result["signals"]["intent"] == "deadline" and "cover" in result["signals"]
+
+
+def test_edition_change_with_one_citation_adds_the_superseded_text(service) -> None:
+    answer = service.ask("综合应急预案演练的规定新旧版本有什么变化？", 1)
+    assert [c.status for c in answer.citations] == ["现行", "已修订"]
+    assert {s.cite for s in answer.lead if s.cite} == {1, 2}

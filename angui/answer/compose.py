@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from angui.answer import editions, spans
@@ -55,7 +56,7 @@ class Composer:
     def _compose(self, retrieval: Retrieval, warnings: list[str]) -> Answer:
         hits, terms = retrieval.hits, retrieval.terms
         q = retrieval.question
-        quotes: dict[int, list[str]] = {i: [] for i in range(len(hits))}
+        quotes: defaultdict[int, list[str]] = defaultdict(list)  # the lead may add a citation (edition changes)
         lead = self._lead(retrieval, quotes)
         listed = any(st.cite is None and st.text.startswith("共 ") for st in lead)
         points = self._check_points(hits, terms, quotes) if CHECK_Q.search(q) and not listed else []
