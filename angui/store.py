@@ -16,8 +16,8 @@ from chromadb.config import Settings as ChromaSettings
 from angui.dense import EXACT_LIMIT, DenseMatrix, load_matrix
 from angui.schema import DocMeta, Unit, doc_from_metadata, unit_id, unit_metadata
 
-# Chroma's default (100) let the same query miss its best unit in some processes and not others, so eval
-# figures changed from run to run; 400 made them repeatable on the whole corpus at no measurable cost.
+# Search breadth for Chroma's HNSW, used only past angui.dense.EXACT_LIMIT vectors (smaller indexes are searched
+# exactly in memory). The default (100) let a query miss its nearest unit; 400 narrowed that but did not end it.
 HNSW_EF_SEARCH = 400
 OVERFETCH = 10  # extra neighbours asked for, to make up for non-live records filtered out afterwards
 

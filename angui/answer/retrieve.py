@@ -9,6 +9,7 @@ import numpy as np
 
 from angui.answer.features import states
 from angui.answer.intent import GENERAL, Intent, IntentClassifier
+from angui.answer.model import CURRENT
 from angui.answer.refs import find_references, mentioned_families
 from angui.answer.sentences import covered
 from angui.kb import KnowledgeBase
@@ -18,7 +19,6 @@ from angui.settings import DEFAULT_K
 from angui.store import StoredUnit
 from angui.text import compact
 
-CURRENT = "现行"
 STATUS_RANK = {CURRENT: 0, "已修订": 1, "已废止": 2}
 RRF_K = 60  # reciprocal rank fusion constant (Cormack, Clarke & Büttcher, SIGIR 2009)
 POOL = 30  # candidates taken from each of dense and lexical search
@@ -65,6 +65,12 @@ class Retrieval:
 
 def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _closest_part(parts: list[StoredUnit], text: str) -> StoredUnit | None:
+    """The part of a (split) provision that says most of what `text` says, by shared character bigrams."""
+    grams = _bigrams(text)
+    return max(parts, key=lambda u: len(grams & _bigrams(u.text)) / max(1, len(_bigrams(u.text))), default=None)
 
 
 def diversify(hits: list[Hit], k: int, per_doc: int = PER_DOC, same: float = NEAR_DUPLICATE) -> list[Hit]:
@@ -183,8 +189,7 @@ class Retriever:
         older = [d["fingerprint"] for d in self.docs.values()
                  if d["family"] == m["family"] and d["status"] != CURRENT and d["fingerprint"] != m["fingerprint"]]
         parts = self.kb.store.units_at(older, m["base_loc"]) if older and m["status"] == CURRENT else []
-        grams = _bigrams(unit.text)
-        return max(parts, key=lambda u: len(grams & _bigrams(u.text)) / max(1, len(_bigrams(u.text))), default=None)
+        return _closest_part(parts, unit.text)
 
     def provision(self, unit: StoredUnit) -> list[StoredUnit]:
         """Every part of the provision a unit belongs to, in order (the unit alone when it was not split)."""
@@ -229,8 +234,7 @@ class Retriever:
         for (fingerprint, base), ids in wanted.items():
             parts = self.kb.store.units_at([fingerprint], base)
             for i in ids if parts else ():
-                grams = _bigrams(texts[i])  # the part that says what the superseded unit said
-                twins[i] = max(parts, key=lambda u: len(grams & _bigrams(u.text)) / max(1, len(_bigrams(u.text))))
+                twins[i] = _closest_part(parts, texts[i])
         return twins
 
     def _prefer_current(self, hits: list[Hit]) -> list[Hit]:
