@@ -58,7 +58,7 @@ class Composer:
         q = retrieval.question
         quotes: defaultdict[int, list[str]] = defaultdict(list)  # the lead may add a citation (edition changes)
         lead = self._lead(retrieval, quotes)
-        listed = any(st.cite is None and st.text.startswith("共 ") for st in lead)
+        listed = any(spans.is_count(st) for st in lead)
         points = self._check_points(hits, terms, quotes) if CHECK_Q.search(q) and not listed else []
         stale = [f"[{i}] 出自{h.unit.meta['status']}文本，仅供对照" for i, h in enumerate(hits, 1)
                  if h.unit.meta["status"] != CURRENT]
@@ -99,7 +99,7 @@ class Composer:
             diff = editions.changes(h.unit.text, old.text, i + 1, j + 1)
             if diff:
                 m, o = h.unit.meta, old.meta
-                head = Statement(h.unit.text, i + 1, short_label(m["title"], m["base_loc"], m["status"]))
+                head = Statement(h.unit.text, i + 1, _where(m))
                 compared = Statement(f"与{o['edition'] or '原文本'}（{o['status']}）相比：")
                 return [head, compared, *diff]
         return []
@@ -111,7 +111,7 @@ class Composer:
             parts = self.retriever.provision(h.unit)
             text = "\n".join(_strip_header(p.text) for p in parts) if len(parts) > 1 else h.unit.text
             m = h.unit.meta
-            out.append(spans.Candidate(i, text, short_label(m["title"], m["base_loc"], m["status"]), m["family"]))
+            out.append(spans.Candidate(i, text, _where(m), m["family"]))
         return out
 
     @staticmethod
@@ -143,7 +143,7 @@ class Composer:
             close = hits[i].score >= SECOND_SCORE * hits[0].score or fit[i] >= max(SECOND_FIT, fit[0])
             if i == 0 or (len(out) < LEAD_LINES and close):
                 m = hits[i].unit.meta
-                out.append(Statement(ELLIPSIS.join(picked), i + 1, short_label(m["title"], m["base_loc"], m["status"])))
+                out.append(Statement(ELLIPSIS.join(picked), i + 1, _where(m)))
         return out
 
     @staticmethod
@@ -196,9 +196,9 @@ def _last_clause_terms(retrieval: Retrieval) -> dict[str, float]:
     return {t: w for t, w in retrieval.content.items() if t in last}
 
 
-def short_label(title: str, loc: str, status: str) -> str:
-    """《title》loc, with 【已修订】/【已废止】 when the text is not current: where a lead statement stands."""
-    return f"《{title}》{loc}" + ("" if status == CURRENT else f"【{status}】")
+def _where(meta: dict) -> str:
+    """《title》loc of a unit, with 【已修订】/【已废止】 when the text is not current: where a lead statement stands."""
+    return f"《{meta['title']}》{meta['base_loc']}" + ("" if meta["status"] == CURRENT else f"【{meta['status']}】")
 
 
 def refusal(question: str, warnings: list[str]) -> Answer:

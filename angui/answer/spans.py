@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cached_property
 
 from angui.answer.features import AMOUNT, DEFINITION, NUMBER, REQUIREMENT_FIELDS, ROW_DEADLINE, ROW_WHO, TIME, WHO, item_count
 from angui.answer.model import Statement
@@ -23,6 +24,13 @@ FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of t
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 STEPS = re.compile(r"^(?:逾期未改正|拒不改正|情节严重|造成严重后果|构成犯罪)")  # what follows a fine in a penalty
 MAX_STEPS = 2
+COUNT_LINE = "共 {} 项："  # the line a list answer puts before its items
+_COUNT = re.compile(r"共 \d+ 项：")
+
+
+def is_count(statement: Statement) -> bool:
+    """Whether a lead line is the item count of a list answer."""
+    return statement.cite is None and bool(_COUNT.fullmatch(statement.text))
 
 
 class Candidate:
@@ -37,6 +45,19 @@ class Candidate:
     def body(self) -> str:
         """What the unit requires: a row's requirement field, else the whole text."""
         return next((self.fields[k] for k in REQUIREMENT_FIELDS if self.fields.get(k)), self.text)
+
+    @cached_property
+    def enumeration(self) -> tuple[str, list[str]] | None:
+        """The intro and every item of the unit's enumeration, or None when it lists fewer than two items."""
+        text = self.body
+        if item_count(text) < 2:
+            return None
+        first = ITEM_MARK.search(text)
+        intro = text[: first.start()].strip() if first else ""
+        parts = items(text)
+        if intro and parts and parts[0] == intro.strip(" ；;。\n"):
+            parts = parts[1:]
+        return intro, parts
 
     def statement(self, text: str, labelled: bool = True) -> Statement:
         return Statement(text, self.index + 1, self.where if labelled else "")
@@ -146,29 +167,15 @@ def definition(cands: Sequence[Candidate], terms: dict[str, float], second_share
     return _sentence_span(cands, terms, lambda s: bool(DEFINITION.search(s)), second_share)
 
 
-def enumeration(c: Candidate) -> tuple[str, list[str]] | None:
-    """The intro and every item of a unit's enumeration, or None when it lists fewer than two items."""
-    text = c.body
-    if item_count(text) < 2:
-        return None
-    first = ITEM_MARK.search(text)
-    intro = text[: first.start()].strip() if first else ""
-    parts = items(text)
-    if intro and parts and parts[0] == intro.strip(" ；;。\n"):
-        parts = parts[1:]
-    return intro, parts
-
-
 def listing(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
     """Every item of the one enumerating provision that covers the question best, in order, with the count."""
-    scored = [(coverage(c.text, terms) - RANK_DECAY * i, c) for i, c in enumerate(cands[:SPAN_UNITS])
-              if enumeration(c)]
+    scored = [(coverage(c.text, terms) - RANK_DECAY * i, c) for i, c in enumerate(cands[:SPAN_UNITS]) if c.enumeration]
     if not scored:
         return []
     c = max(scored, key=lambda sc: sc[0])[1]
-    intro, parts = enumeration(c)
+    intro, parts = c.enumeration
     out = [c.statement(intro)] if intro else []
-    out.append(Statement(f"共 {len(parts)} 项：", where="" if intro else c.where))
+    out.append(Statement(COUNT_LINE.format(len(parts)), where="" if intro else c.where))
     return out + [c.statement(p, labelled=False) for p in parts]
 
 
@@ -189,7 +196,7 @@ def penalty(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Stateme
 
 def _penalty_of(c: Candidate, terms: dict[str, float]) -> list[Statement]:
     """A penalty unit's clause with the amount and, for a list of violations, the item that matches best."""
-    listed = enumeration(c)
+    listed = c.enumeration
     if listed and AMOUNT.search(listed[0]):
         clause = listed[0]  # the whole lead-in: the order, the fine and what follows if not corrected
     else:
