@@ -170,6 +170,13 @@ def embed_cached(
     return np.stack([known[h] for h in hashes]), len(todo)
 
 
+def embed_queries(embedder: Embedder, cache: EmbeddingCache, questions: Sequence[str], key_prefix: str) -> np.ndarray:
+    """Example questions embedded as queries, through the cache (only the first run pays)."""
+    vecs, _ = embed_cached(lambda ts: np.stack([embedder.embed_query(t) for t in ts]), cache, questions,
+                           key_prefix=key_prefix)
+    return vecs
+
+
 def count_uncached(cache: EmbeddingCache, texts: Sequence[str], key_prefix: str = "") -> int:
     """How many distinct texts still need embedding (sizes the progress bar)."""
     hashes = sorted({text_hash(key_prefix + t) for t in texts})

@@ -8,7 +8,7 @@ import numpy as np
 
 from angui.answer.retrieve import Retrieval
 from angui.answer.sentences import coverage
-from angui.embeddings import Embedder, EmbeddingCache, embed_cached
+from angui.embeddings import Embedder, EmbeddingCache, embed_queries
 from angui.prompts import load as load_prompts
 
 ANCHORS = "anchors.toml"
@@ -40,15 +40,8 @@ class Gate:
                  min_cover: float = 0.45, min_content: float = 2.0, anchors: dict | None = None) -> None:
         data = anchors or load_prompts(ANCHORS)
         self.margin, self.min_score, self.min_cover, self.min_content = margin, min_score, min_cover, min_content
-        self._in = self._embed(embedder, cache, data["in_domain"])
-        self._off = self._embed(embedder, cache, data["off_topic"])
-
-    @staticmethod
-    def _embed(embedder: Embedder, cache: EmbeddingCache, questions: list[str]) -> np.ndarray:
-        """Anchor questions embedded as queries (cached, so only the first run pays)."""
-        vecs, _ = embed_cached(lambda ts: np.stack([embedder.embed_query(t) for t in ts]), cache, questions,
-                               key_prefix=QUERY_KEY)
-        return vecs
+        self._in = embed_queries(embedder, cache, data["in_domain"], QUERY_KEY)
+        self._off = embed_queries(embedder, cache, data["off_topic"], QUERY_KEY)
 
     @classmethod
     def for_space(cls, embedder: Embedder, cache: EmbeddingCache, space: str) -> Gate:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from angui.embeddings import Embedder, EmbeddingCache, embed_cached
+from angui.embeddings import Embedder, EmbeddingCache, embed_queries
 from angui.prompts import load as load_prompts
 from angui.text import nfkc
 
@@ -40,9 +40,7 @@ class IntentClassifier:
         self.cues = {name: re.compile(pattern) for name, pattern in data["cues"].items()}
         pairs = [(name, q) for name, qs in data["examples"].items() for q in qs]
         self._labels = [name for name, _ in pairs]
-        vecs, _ = embed_cached(lambda ts: np.stack([embedder.embed_query(t) for t in ts]), cache,
-                               [q for _, q in pairs], key_prefix=QUERY_KEY)
-        self._examples = vecs
+        self._examples = embed_queries(embedder, cache, [q for _, q in pairs], QUERY_KEY)
 
     def cued(self, question: str) -> list[str]:
         """Intents whose cue occurs in the question: the earliest cue first, ties in the order listed."""
