@@ -42,15 +42,23 @@ def _kb(index: Path | None):
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="文件或文件夹（递归）")],
     index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="最后输出一个 JSON 报告（逐文件结果写到标准错误）")] = False,
 ) -> None:
-    """导入文档：逐条/逐行切分为可引用单元并写入索引。"""
+    """导入文档：逐条/逐行切分为可引用单元并写入索引（同一索引同时只有一个导入在写）。"""
     from angui.ingest.pipeline import ingest_paths
+    from angui.writelock import WriterBusy
 
+    echo = (lambda s: typer.echo(s, err=True)) if as_json else typer.echo
     try:
-        report = ingest_paths(_kb(index), paths, echo=typer.echo)
+        report = ingest_paths(_kb(index), paths, echo=echo)
+    except WriterBusy as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
     except Exception as exc:  # fatal: store unreachable, bad catalog, …
         typer.echo(f"导入失败：{exc}", err=True)
         raise typer.Exit(1) from exc
+    if as_json:
+        typer.echo(to_json(report.to_dict()))
     if report.skipped:
         typer.echo("以下文件未导入：", err=True)
         for f in report.skipped:

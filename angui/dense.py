@@ -7,13 +7,11 @@ on the whole corpus), so figures and answers changed from run to run. At this pr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 EXACT_LIMIT = 200_000  # vectors held for exact search (384-dim float32: about 300 MB at the limit)
-PAGE = 2000
 
 
 @dataclass
@@ -41,31 +39,3 @@ class DenseMatrix:
                 if len(best) == k:
                     break
         return list(best.items()), own_top
-
-
-def pages(collection, where: dict, include: list[str]) -> Iterator[dict]:
-    """A Chroma `get` in pages of PAGE records."""
-    offset = 0
-    while True:
-        got = collection.get(where=where, include=include, limit=PAGE, offset=offset)
-        yield got
-        if len(got["ids"]) < PAGE:
-            return
-        offset += PAGE
-
-
-def load_matrix(units, windows, live: Sequence[str]) -> DenseMatrix:
-    """The live units' own vectors and their windows' vectors, read from the two collections."""
-    where = {"fingerprint": {"$in": list(live)}}
-    ids: list[str] = []
-    own: list[bool] = []
-    vecs: list[np.ndarray] = []
-    for collection, is_own in ((units, True), (windows, False)):
-        for got in pages(collection, where, ["embeddings", "metadatas"]):
-            if not got["ids"]:
-                continue
-            ids += got["ids"] if is_own else [m["unit_id"] for m in got["metadatas"]]
-            own += [is_own] * len(got["ids"])
-            vecs.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
-    matrix = np.concatenate(vecs) if vecs else np.zeros((0, 0), dtype=np.float32)
-    return DenseMatrix(ids, np.asarray(own, dtype=bool), matrix)

@@ -1,22 +1,26 @@
-"""The knowledge base handle: store, embedder, embedding cache and lexical index opened together."""
+"""The knowledge base handle: unit store, derived vector index, embedder, embedding cache and lexical index."""
 
 from __future__ import annotations
 
 from functools import cached_property
 
+import numpy as np
+
 from angui.embeddings import Embedder, EmbeddingCache, embedder_slug, get_embedder
-from angui.lexical import LEXICAL_VERSION, BM25Index, signature
+from angui.lexical import BM25Index, decode_tokens, encode_tokens, signature, tokenize
 from angui.settings import Settings
-from angui.store import Store, open_client
+from angui.store import Store, StoredUnit
+from angui.vector_index import VectorIndex
 
 
 class KnowledgeBase:
-    """One index: Chroma units for one embedding space plus the files kept in the index dir."""
+    """One index dir: `units-<space>.sqlite` (the truth), Chroma (derived) and the embedding cache."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.space = embedder_slug(settings.embedding)
-        self.store = Store(open_client(settings.index_dir, settings.chroma_url), self.space)
+        self.store = Store(settings.index_dir / f"units-{self.space}.sqlite")
+        self.vectors = VectorIndex(self.store, settings.index_dir, self.space, settings.chroma_url)
         self._lexical: BM25Index | None = None
 
     @cached_property
@@ -29,21 +33,26 @@ class KnowledgeBase:
         """Embedding cache shared by every ingest into this index dir."""
         return EmbeddingCache(self.settings.index_dir / "embeddings.sqlite", self.space)
 
-    @property
-    def lexical_path(self):
-        return self.settings.index_dir / f"lexical-{self.space}.pkl"
+    def query(self, vector: np.ndarray, k: int, live: set[str]) -> tuple[list[tuple[StoredUnit, float]], float]:
+        """Dense search: exact over the stored vectors, Chroma's HNSW past the exact-search limit."""
+        return self.store.query(vector, k, live, fallback=self.vectors.search)
 
     def lexical(self, live: list[str] | None = None) -> BM25Index:
-        """BM25 index in step with the live documents: loaded from disk, or rebuilt from the store."""
+        """BM25 over the live units' stored tokens; units whose tokens are missing or bad are tokenized again."""
         live = self.store.live_fingerprints() if live is None else live
         sig = signature(live)
         if self._lexical is not None and self._lexical.signature == sig:
             return self._lexical
-        index = BM25Index.load(self.lexical_path)
-        if index is None or index.signature != sig or index.version != LEXICAL_VERSION:
-            known = index.tokens if index and index.version == LEXICAL_VERSION else {}
-            index = BM25Index()
-            index.build(((u.id, u.search_text) for u in self.store.iter_units()), sig, known)
-            index.save(self.lexical_path)
+        items, redo = [], {}
+        for unit, stored in self.store.tokens(live):
+            tokens = decode_tokens(stored)
+            if tokens is None:
+                tokens = tokenize(unit.search_text)
+                redo[unit.id] = encode_tokens(tokens)
+            items.append((unit.id, tokens))
+        if redo:
+            self.store.put_tokens(redo)
+        index = BM25Index()
+        index.build(items, sig)
         self._lexical = index
         return index

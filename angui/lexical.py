@@ -1,15 +1,14 @@
-"""BM25 over jieba tokens of NFKC-normalised text, persisted beside the index and rebuilt from the store."""
+"""BM25 over jieba tokens of NFKC-normalised text; the tokens are stored with the units, postings built in memory."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
-import pickle
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from pathlib import Path
 
 import jieba
 
@@ -17,7 +16,7 @@ from angui.text import fold
 
 jieba.setLogLevel(logging.WARNING)
 
-LEXICAL_VERSION = 2  # bump when what is tokenized changes, so persisted indexes are rebuilt
+LEXICAL_VERSION = 2  # bump when what is tokenized changes, so stored tokens are redone
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 STOPWORDS = frozenset(
     "的 了 和 与 及 或 是 在 对 为 有 要 把 被 将 等 中 其 之 于 以 由 从 哪些 什么 怎么 怎样 如何 哪 吗 呢 吧 啊 "
@@ -32,6 +31,23 @@ def tokenize(text: str) -> list[str]:
     return [t for t in jieba.cut_for_search(fold(text)) if _KEEP.search(t) and t not in STOPWORDS]
 
 
+def encode_tokens(tokens: list[str]) -> str:
+    """Tokens as stored with a unit: JSON with the tokenizer version (data only, nothing that can run)."""
+    return json.dumps({"v": LEXICAL_VERSION, "t": tokens}, ensure_ascii=False)
+
+
+def decode_tokens(stored: str | None) -> list[str] | None:
+    """Stored tokens, or None when absent, malformed or from another tokenizer version (then re-tokenize)."""
+    try:
+        data = json.loads(stored) if stored else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("v") != LEXICAL_VERSION or not isinstance(data.get("t"), list):
+        return None
+    tokens = data["t"]
+    return tokens if all(isinstance(t, str) for t in tokens) else None
+
+
 class BM25Index:
     """An inverted-index BM25 (Okapi) over unit ids; fast enough for 100k units."""
 
@@ -40,15 +56,13 @@ class BM25Index:
         self.ids: list[str] = []
         self.tokens: dict[str, list[str]] = {}
         self.signature = ""
-        self.version = LEXICAL_VERSION
         self._postings: dict[str, list[tuple[int, int]]] = {}
         self._lengths: list[int] = []
         self._avg = 1.0
 
-    def build(self, items: Iterable[tuple[str, str]], signature: str, known: dict[str, list[str]] | None = None) -> None:
-        """Index (id, text) pairs; tokens already known for an id are reused."""
-        known = known or {}
-        self.tokens = {i: known[i] if i in known else tokenize(t) for i, t in items}
+    def build(self, items: Iterable[tuple[str, list[str]]], signature: str) -> None:
+        """Index (id, tokens) pairs."""
+        self.tokens = dict(items)
         self.ids = list(self.tokens)
         self.signature = signature
         self._index()
@@ -86,29 +100,6 @@ class BM25Index:
                 scores[n] += idf * tf * (self.k1 + 1) / (tf + norm)
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [(self.ids[n], s) for n, s in best]
-
-    def save(self, path: Path) -> None:
-        """Persist tokens and signature (postings are rebuilt on load)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump({"signature": self.signature, "version": self.version, "ids": self.ids, "tokens": self.tokens},
-                        fh)
-        tmp.replace(path)
-
-    @classmethod
-    def load(cls, path: Path) -> BM25Index | None:
-        """The persisted index, or None when absent or unreadable."""
-        try:
-            with path.open("rb") as fh:
-                data = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            return None
-        index = cls()
-        index.signature, index.ids, index.tokens = data["signature"], data["ids"], data["tokens"]
-        index.version = data.get("version", 1)
-        index._index()
-        return index
 
 
 def signature(fingerprints: Iterable[str]) -> str:

@@ -72,6 +72,11 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def search_text(meta: dict) -> str:
+    """What lexical search sees of a unit: its document title and chapter path, then its text."""
+    return f"{meta['title']} {meta['path']}\n{meta['text']}"
+
+
 def unit_metadata(doc: DocMeta, unit: Unit) -> dict[str, str | int]:
     """Flatten a unit and its document into a Chroma metadata record (scalars only)."""
     return {

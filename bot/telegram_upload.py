@@ -1,16 +1,33 @@
-"""Admin uploads: which files the bot accepts, and ingesting one into the service's knowledge base."""
+"""Admin uploads: which files the bot accepts, and ingesting one in a child `angui ingest` process.
+
+The child has its own memory and CPU time: questions keep being answered meanwhile, a hostile file that
+exhausts memory kills only the child, and the answer service sees the new documents through the store's
+generation number on its next question.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from angui.answer.service import AnswerService
-from angui.ingest.pipeline import ingest_paths
-from angui.settings import Settings
+from angui.settings import Settings, env_name
 
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".xlsx", ".txt", ".csv", ".md")
 UPLOADS = "uploads"
 MB = 1024 * 1024
+MAX_NAME_BYTES = 200  # file names past this are shortened (most file systems stop at 255 bytes)
+PROGRESS_EVERY_S = 2.0  # Telegram allows about one edit of a message per second
+# the knowledge-base settings a child ingest needs (the rest are the bot's own)
+CHILD_FIELDS = ("index_dir", "chroma_url", "embedding", "catalog", "embed_max_chars", "max_file_mb", "max_unzipped_mb",
+                "max_cells_per_file", "max_chars_per_file", "max_units_per_file", "max_parse_seconds", "write_wait")
+
+Progress = Callable[[str], Awaitable[None]]
 
 
 def upload_dir(settings: Settings) -> Path:
@@ -18,6 +35,16 @@ def upload_dir(settings: Settings) -> Path:
     folder = settings.index_dir / UPLOADS
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def safe_name(name: str) -> str:
+    """A file name that can be stored: no folders, no control characters, at most MAX_NAME_BYTES bytes."""
+    name = re.sub(r"[\x00-\x1f/\\]", "_", Path(name).name) or "upload"
+    suffix = Path(name).suffix[:10]
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + suffix
 
 
 def upload_problem(name: str, size: int | None, max_mb: float) -> str | None:
@@ -31,13 +58,55 @@ def upload_problem(name: str, size: int | None, max_mb: float) -> str | None:
     return None
 
 
-def ingest_upload(service: AnswerService, path: Path) -> str:
-    """Ingest one downloaded file, refresh the answer service, and return the reply: summary plus reasons."""
-    report = ingest_paths(service.kb, [path], echo=lambda _: None, show_progress=False)
-    count = service.refresh()
-    lines = [report.summary()]
-    lines += [f"已入库《{f.title}》：{f.units} 个单元" for f in report.files if f.status == "ok"]
-    lines += [f"未变化：{f.path.name}（已是最新版本）" for f in report.files if f.status == "unchanged"]
-    lines += [f"未导入 {f.path.name}：{f.reason}" for f in report.skipped]
-    lines.append(f"知识库现有 {count} 个文档。")
+def child_env(settings: Settings) -> dict[str, str]:
+    """The environment of a child ingest: this process's, with the knowledge-base settings made explicit."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANGUI_")}
+    for name in CHILD_FIELDS:
+        value = getattr(settings, name)
+        if value is not None:
+            env[env_name(name)] = str(value)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+async def ingest_upload(settings: Settings, path: Path, progress: Progress) -> dict:
+    """Ingest one file in a child process, passing its progress lines on (throttled); returns its report,
+    or {"error": reason} when the child failed."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "angui", "ingest", "--json", str(path), env=child_env(settings),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
+    last = 0.0
+    tail: list[str] = []
+
+    async def follow() -> None:
+        nonlocal last
+        buffer = b""
+        while chunk := await proc.stderr.read(4096):
+            buffer += chunk
+            *lines, buffer = re.split(rb"[\r\n]", buffer)
+            for line in filter(None, (raw.decode("utf-8", "replace").strip() for raw in lines)):
+                tail[:] = [*tail[-4:], line]
+                if time.monotonic() - last >= PROGRESS_EVERY_S:
+                    last = time.monotonic()
+                    await progress(line)
+
+    out, _ = await asyncio.gather(proc.stdout.read(), follow())
+    await proc.wait()
+    try:
+        return json.loads(out.decode("utf-8").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        why = tail[-1] if tail else f"导入进程退出码 {proc.returncode}"
+        return {"error": why}
+
+
+def upload_reply(report: dict, documents: int) -> str:
+    """The message that ends an upload: summary, what was stored, what was skipped and why."""
+    if "error" in report:
+        return f"导入失败：{report['error']}\n知识库未改变，现有 {documents} 个文档。"
+    files = report["files"]
+    lines = [report["summary"]]
+    lines += [f"已入库《{f['title']}》：{f['units']} 个单元" for f in files if f["status"] == "ok"]
+    lines += [f"未变化：{Path(f['path']).name}（已是最新版本）" for f in files if f["status"] == "unchanged"]
+    lines += [f"未导入 {Path(f['path']).name}：{f['reason']}" for f in files if f["status"] == "skipped"]
+    lines.append(f"知识库现有 {documents} 个文档。")
     return "\n".join(lines)

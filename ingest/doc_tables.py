@@ -17,7 +17,7 @@ from angui.ingest.errors import SkipFile
 from angui.schema import Block
 from angui.text import ITEM_START
 
-DOC_TIMEOUT_S = 60
+DOC_TIMEOUT_S = 20  # a converter past this is killed and the file skipped (a hostile .doc must not stall ingest)
 
 _HEADER_MAX_CHARS = 20  # a header cell is short
 _BREAK_AFTER = "。；？！;?!"  # a fragment ending so closes a sentence or list item

@@ -22,10 +22,12 @@ from charset_normalizer import from_bytes
 from docx.table import Table, _Row
 from pypdf import PdfReader
 
+from angui.ingest.budget import Budget
 from angui.ingest.doc_tables import DOC_CONVERTERS, doc_blocks
 from angui.ingest.errors import SkipFile
 from angui.ingest.quality import empty_reason, garbage_reason
 from angui.schema import Block, LoadedDoc
+from angui.text import nfkc
 
 _HEADER_MAX_CHARS = 20  # a header cell is short
 _HEADER_SEARCH_ROWS = 20  # title rows above the header are looked for this far down
@@ -67,12 +69,14 @@ def _decode(data: bytes) -> str:
     return str(best)
 
 
-def _load_text(path: Path) -> LoadedDoc:
+def _load_text(path: Path, budget: Budget) -> LoadedDoc:
     """Plain text or Markdown: one block with the whole text."""
-    return LoadedDoc(str(path), [Block(_newlines(_decode(path.read_bytes())))])
+    text = _decode(path.read_bytes())
+    budget.chars(len(text))
+    return LoadedDoc(str(path), [Block(_newlines(text))])
 
 
-def _load_pdf(path: Path) -> LoadedDoc:
+def _load_pdf(path: Path, budget: Budget) -> LoadedDoc:
     """PDF with a text layer: one block per page that has text."""
     with path.open("rb") as fh:
         head = fh.read(1024)
@@ -94,8 +98,12 @@ def _load_pdf(path: Path) -> LoadedDoc:
                     opened = False
                 if not opened:
                     raise SkipFile("PDF 已加密，无法读取")
+            chars = 0
             for number, page in enumerate(reader.pages, start=1):
+                budget.tick()
                 text = _newlines(page.extract_text() or "")
+                chars += len(text)
+                budget.chars(chars)
                 if text.strip():
                     blocks.append(Block(text, page=number))
             title = (reader.metadata or {}).get("/Title")
@@ -113,10 +121,11 @@ def _title_hint(title: object) -> dict[str, str]:
     return {"title": str(title).strip()} if title and str(title).strip() else {}
 
 
-def _load_docx(path: Path) -> LoadedDoc:
+def _load_docx(path: Path, budget: Budget) -> LoadedDoc:
     """Word 2007+: paragraphs as text blocks, table rows (after the header) as field blocks."""
     if not zipfile.is_zipfile(path):
         raise SkipFile("不是有效的 DOCX（ZIP）文件")
+    budget.unzipped(path)
     with zipfile.ZipFile(path) as zf:
         if "word/document.xml" not in zf.namelist():
             raise SkipFile("ZIP 中没有 Word 文档（word/document.xml）")
@@ -157,9 +166,10 @@ def _docx_row(row: _Row) -> list[str]:
     return out
 
 
-def _load_csv(path: Path) -> LoadedDoc:
+def _load_csv(path: Path, budget: Budget) -> LoadedDoc:
     """CSV: first row is the header, each further row one block."""
     text = _decode(path.read_bytes())
+    budget.chars(len(text))
     if reason := empty_reason(text):
         raise SkipFile(reason)
     first = _newlines(text).split("\n", 1)[0]
@@ -171,22 +181,39 @@ def _load_csv(path: Path) -> LoadedDoc:
     return LoadedDoc(str(path), _row_blocks(rows[0], rows[1:], ""), kind="table")
 
 
-def _load_xlsx(path: Path) -> LoadedDoc:
-    """Excel 2007+: per sheet, the rows under the header row."""
+def _load_xlsx(path: Path, budget: Budget) -> LoadedDoc:
+    """Excel 2007+: per sheet, the rows under the header row (declared and real sizes within the budget)."""
+    if zipfile.is_zipfile(path):
+        budget.unzipped(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            sheets = {ws.title: [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-                      for ws in book.worksheets}
+            sheets = {ws.title: _xlsx_rows(ws, budget) for ws in book.worksheets}
             title = book.properties.title
         finally:
             book.close()
+    except SkipFile:
+        raise
     except Exception as exc:
         raise SkipFile(f"XLSX 文件损坏或格式不对：{exc}") from exc
     return LoadedDoc(str(path), _sheet_blocks(sheets), kind="table", hints=_title_hint(title))
 
 
-def _load_xls(path: Path) -> LoadedDoc:
+def _xlsx_rows(ws, budget: Budget) -> list[list[str]]:
+    """A read-only sheet's cell texts; a sheet declaring (or holding) more cells than the budget is refused."""
+    if ws.max_row and ws.max_column:
+        budget.cells(ws.max_row * ws.max_column, f"工作表“{ws.title}”声明 {ws.max_row:,} 行 × {ws.max_column:,} 列，")
+    rows, cells = [], 0
+    for row in ws.iter_rows(values_only=True):
+        cells += len(row)
+        if len(rows) % 1000 == 0:
+            budget.cells(cells, f"工作表“{ws.title}”")
+            budget.tick()
+        rows.append([_cell_text(v) for v in row])
+    return rows
+
+
+def _load_xls(path: Path, budget: Budget) -> LoadedDoc:
     """Excel 97-2003: like .xlsx, with merged cells filled down so each row carries its category."""
     try:
         try:
@@ -195,6 +222,7 @@ def _load_xls(path: Path) -> LoadedDoc:
             book = xlrd.open_workbook(str(path))
         sheets = {}
         for sheet in book.sheets():
+            budget.cells(sheet.nrows * sheet.ncols, f"工作表“{sheet.name}”")
             grid = [[_xls_cell(c, book.datemode) for c in sheet.row(r)] for r in range(sheet.nrows)]
             for rlo, rhi, clo, _chi in sheet.merged_cells:
                 for r in range(rlo + 1, min(rhi, len(grid))):
@@ -282,7 +310,7 @@ def _row_blocks(header: list[str], rows: Iterable[list[str]], prefix: str) -> li
     return blocks
 
 
-def _load_doc(path: Path) -> LoadedDoc:
+def _load_doc(path: Path, budget: Budget) -> LoadedDoc:
     """Word 97-2003: the first of antiword, catdoc and LibreOffice whose text is readable.
 
     antiword's tables become one block per row; the other converters give one text block.
@@ -307,15 +335,17 @@ def _load_doc(path: Path) -> LoadedDoc:
     raise SkipFile("；".join(dict.fromkeys(failures)))
 
 
-_LOADERS: dict[str, Callable[[Path], LoadedDoc]] = {
+_LOADERS: dict[str, Callable[[Path, Budget], LoadedDoc]] = {
     ".txt": _load_text, ".md": _load_text, ".pdf": _load_pdf, ".docx": _load_docx,
     ".doc": _load_doc, ".csv": _load_csv, ".xlsx": _load_xlsx, ".xls": _load_xls,
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_LOADERS)
 
 
-def load(path: Path, max_mb: float = 50) -> LoadedDoc:
-    """Load one file by its suffix; raise SkipFile when it cannot be ingested."""
+def load(path: Path, budget: Budget | None = None) -> LoadedDoc:
+    """Load one file by its suffix within the budget; raise SkipFile when it cannot be ingested."""
+    budget = (budget or Budget()).start()
+    max_mb = budget.max_file_mb
     loader = _LOADERS.get(path.suffix.lower())
     if loader is None:
         raise SkipFile(f"不支持的文件类型 {path.suffix.lower() or '（无扩展名）'}")
@@ -328,7 +358,8 @@ def load(path: Path, max_mb: float = 50) -> LoadedDoc:
     if size_mb > max_mb:
         shown = f"{size_mb:.1f}" if size_mb >= 0.1 else f"{size_mb:.4f}"
         raise SkipFile(f"文件过大：{shown} MB，超过上限 {max_mb:g} MB（ANGUI_MAX_FILE_MB）")
-    doc = loader(path)
+    doc = loader(path, budget)
+    budget.units(len(doc.blocks))
     _check_text(doc)
     return doc
 
@@ -344,19 +375,22 @@ def _check_text(doc: LoadedDoc) -> None:
         raise SkipFile(f"文本乱码（转换失败或编码错误）：{reason}")
 
 
-def iter_files(paths: list[Path]) -> list[Path]:
-    """Expand folders (recursively, sorted, hidden entries and READMEs skipped) into files with supported suffixes.
+def iter_files(paths: list[Path]) -> list[tuple[Path, str]]:
+    """Expand folders (recursively, sorted, hidden entries and READMEs skipped) into files with supported suffixes,
+    each with its document key: the path relative to the folder given (a file named explicitly: its name).
 
     Files named explicitly are kept whatever their suffix, so that load() reports them.
     """
-    found: list[Path] = []
+    found: dict[Path, str] = {}
     for path in paths:
         if not path.is_dir():
-            found.append(path)
+            found.setdefault(path, nfkc(path.name))
             continue
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            found += [Path(root) / name for name in sorted(files)
-                      if not name.startswith(".") and Path(name).stem.upper() != "README"
-                      and Path(name).suffix.lower() in SUPPORTED_SUFFIXES]
-    return list(dict.fromkeys(found))
+            for name in sorted(files):
+                if not name.startswith(".") and Path(name).stem.upper() != "README" \
+                        and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                    file = Path(root) / name
+                    found.setdefault(file, nfkc(file.relative_to(path).as_posix()))
+    return list(found.items())

@@ -92,8 +92,11 @@ def fingerprint(data: bytes, salt: str = "") -> str:
     return hashlib.sha256(f"{PARSER_VERSION}:{salt}".encode() + b"\0" + data).hexdigest()[:20]
 
 
-def build_meta(path: Path, loaded: LoadedDoc, catalog: dict[str, dict[str, str]], salt: str = "") -> DocMeta:
-    """Combine text, file name and catalog (strongest last) into the document's metadata."""
+def build_meta(path: Path, loaded: LoadedDoc, catalog: dict[str, dict[str, str]], salt: str = "",
+               doc_key: str = "") -> DocMeta:
+    """Combine text, file name and catalog (strongest last) into the document's metadata; `doc_key` is the
+    document's identity (its path relative to the folder ingested; the file name by default)."""
+    doc_key = doc_key or nfkc(path.name)
     text = "\n".join(b.text for b in loaded.blocks[:20])
     fromtext = from_text(text) if loaded.kind == "text" else {}
     fromname = from_filename(path.name)
@@ -107,11 +110,11 @@ def build_meta(path: Path, loaded: LoadedDoc, catalog: dict[str, dict[str, str]]
             meta[key] = fromtext[key]
     meta["edition"] = fromname.get("edition") or fromtext.get("date", "")
     meta["status"] = fromname.get("status", "现行")
-    meta.update(catalog.get(nfkc(path.name), {}))
+    meta.update(catalog.get(doc_key, catalog.get(nfkc(path.name), {})))
     if meta["status"] not in STATUSES:
         raise ValueError(f"{path.name}: catalog status {meta['status']!r} is not one of {STATUSES}")
     return DocMeta(
-        doc_key=nfkc(path.name),
+        doc_key=doc_key,
         fingerprint=fingerprint(path.read_bytes(), salt),
         title=meta["title"],
         source=str(path.resolve()),

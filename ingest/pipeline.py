@@ -11,13 +11,16 @@ from pathlib import Path
 from tqdm import tqdm
 
 from angui.embeddings import count_uncached, embed_cached
+from angui.ingest.budget import Budget
 from angui.ingest.errors import SkipFile
 from angui.ingest.loaders import iter_files, load
 from angui.ingest.metadata import build_meta, load_catalog
 from angui.ingest.penalties import link_penalties
 from angui.ingest.structure import parse_units
 from angui.kb import KnowledgeBase
-from angui.schema import DocMeta, Unit
+from angui.lexical import encode_tokens, tokenize
+from angui.schema import DocMeta, Unit, search_text, unit_metadata
+from angui.writelock import write_lock
 
 Echo = Callable[[str], None]
 
@@ -48,6 +51,12 @@ class IngestReport:
     @property
     def units(self) -> int:
         return sum(f.units for f in self.files if f.status == "ok")
+
+    def to_dict(self) -> dict:
+        """The `angui ingest --json` report."""
+        return {"files": [{"path": str(f.path), "status": f.status, "units": f.units, "reason": f.reason,
+                           "title": f.title} for f in self.files],
+                "units": self.units, "embedded": self.embedded, "summary": self.summary()}
 
     def summary(self) -> str:
         """One Chinese summary line."""
@@ -95,42 +104,58 @@ def line_for(result: FileResult) -> str:
 
 
 def ingest_paths(kb: KnowledgeBase, paths: list[Path], echo: Echo = print, show_progress: bool = True) -> IngestReport:
-    """Ingest files and folders into the knowledge base; nothing stored is lost on a bad file."""
+    """Ingest files and folders into the knowledge base, holding its write lock; nothing stored is lost on a
+    bad file, and a file that fails is skipped with the reason while the others go on."""
+    with write_lock(kb.settings.index_dir, kb.settings.write_wait, echo):
+        return _ingest(kb, paths, echo, show_progress)
+
+
+def _ingest(kb: KnowledgeBase, paths: list[Path], echo: Echo, show_progress: bool) -> IngestReport:
     report = IngestReport()
     catalog = load_catalog(kb.settings.catalog)
-    kb.store.purge_orphans()
     pending: list[tuple[FileResult, DocMeta, list[Unit]]] = []
+    budget = Budget.from_settings(kb.settings)
+    claimed: dict[str, str] = {}  # fingerprint -> doc_key, for files with the same content in this run
     t0 = time.perf_counter()
-    for path in iter_files(paths):
+    for path, key in iter_files(paths):
         result = FileResult(path, "ok")
         report.files.append(result)
         try:
-            loaded = load(path, kb.settings.max_file_mb)
-            meta = build_meta(path, loaded, catalog, salt=f"embed{kb.settings.embed_max_chars}:{WINDOWS_SALT}")
+            loaded = load(path, budget)
+            meta = build_meta(path, loaded, catalog, salt=f"embed{kb.settings.embed_max_chars}:{WINDOWS_SALT}",
+                              doc_key=key)
             result.title = meta.title
             if kb.store.is_current(meta):
                 result.status = "unchanged"
                 echo(line_for(result))
                 continue
+            twin = claimed.get(meta.fingerprint) or kb.store.key_of(meta.fingerprint)
+            if twin:
+                raise SkipFile(f"内容与已入库的 {twin} 完全相同")
             units = parse_units(loaded)
-            if not units:
-                raise SkipFile("未识别出可引用的内容")
+            budget.units(len(units))
             link_penalties(units)
         except SkipFile as exc:
             result.status, result.reason = "skipped", exc.reason
             echo(line_for(result))
             continue
+        except Exception as exc:  # a hostile or broken file must not stop the others
+            result.status, result.reason = "skipped", f"读取失败（{type(exc).__name__}：{str(exc)[:120] or '无详情'}）"
+            echo(line_for(result))
+            continue
+        claimed[meta.fingerprint] = key
         result.units = len(units)
         pending.append((result, meta, units))
     report.seconds["parse"] = time.perf_counter() - t0
     if pending:
         _embed_and_store(kb, pending, report, echo, show_progress)
+    kb.vectors.sync_or_rebuild(echo)
     echo(report.summary())
     return report
 
 
 def _embed_and_store(kb: KnowledgeBase, pending: list, report: IngestReport, echo: Echo, show: bool) -> None:
-    """Embed every pending unit under one progress bar, then write document by document."""
+    """Embed every pending unit under one progress bar, then write document by document (one transaction each)."""
     limit = kb.settings.embed_max_chars
     texts = [embed_text(u, limit) for _, _, units in pending for u in units]
     windows = [[(i, w) for i, u in enumerate(units) for w in window_texts(u, limit)] for _, _, units in pending]
@@ -145,10 +170,10 @@ def _embed_and_store(kb: KnowledgeBase, pending: list, report: IngestReport, ech
     unit_start = 0
     for (result, meta, units), doc_windows in zip(pending, windows):
         vecs = vectors[start : start + len(doc_windows)]
+        tokens = [encode_tokens(tokenize(search_text({**unit_metadata(meta, u), "text": u.text}))) for u in units]
         kb.store.write_document(meta, units, vectors[unit_start : unit_start + len(units)],
-                                [(i, v) for (i, _), v in zip(doc_windows, vecs)])
+                                [(i, v) for (i, _), v in zip(doc_windows, vecs)], tokens)
         unit_start += len(units)
         start += len(doc_windows)
         echo(line_for(result))
-    kb.lexical()
     report.seconds["store"] = time.perf_counter() - t0

@@ -225,13 +225,13 @@ def test_admin_upload_ingested(api: BotApiStandIn, tmp_path: Path) -> None:
         async with running(api, fresh, admin_users=frozenset({1})):
             api.send_document(1, "说明.exe", b"MZ")
             api.send_document(1, ESCAPE_NAME, ESCAPE_TEXT.encode("utf-8"))
-            await api.until(lambda: api.called("editMessageText"), timeout=60)
+            await api.until(lambda: any("知识库现有" in m["text"] for m in api.called("editMessageText")), timeout=60)
             api.send_text(1, "/sources")
             await api.until(lambda: any("已入库文档" in m["text"] for m in api.sent(1)))
             reply = await ask(api, 1, "温度超过80℃压力超过1MPa时怎么办？")
         assert any("不支持的文件类型（.exe）" in m["text"] for m in api.sent(1))
         assert len(api.called("getFile")) == 1  # the .exe was refused before any download
-        summary = api.called("editMessageText")[0]["text"]
+        summary = api.called("editMessageText")[-1]["text"]
         assert "入库 1" in summary and "已入库《高温压力容器操作规程》：3 个单元" in summary
         assert "《高温压力容器操作规程》" in next(m["text"] for m in api.sent(1) if "已入库文档" in m["text"])
         assert ESCAPED in reply["text"]

@@ -63,7 +63,7 @@ def test_changed_file_replaces_units_and_keeps_ids_stable(seed_copy, tmp_path):
     assert sorted(u.meta["loc"] for u in units) == ["第一条", "第三条", "第二条"]
     assert any("每周" in u.text for u in units) and not any("每月" in u.text for u in units)
     assert first.isdisjoint({u.id for u in units})
-    assert len(open_kb(seed_copy).store.units.get(include=[])["ids"]) == len(_units(seed_copy))  # old units gone
+    assert open_kb(seed_copy).store.count("units") == len(_units(seed_copy))  # old units gone
 
 
 def test_bad_inputs_are_reported_with_exit_2_and_nothing_is_lost(seed_copy, tmp_path):
@@ -152,7 +152,7 @@ def test_sigkill_midway_leaves_an_index_that_answers(seed_index_model, corpus, t
     report = ingest_into(index, *laws, embedding=MODEL)  # a clean re-run completes and leaves no orphans
     assert not report.skipped
     live = {u.id for u in open_kb(index, MODEL).store.iter_units()}
-    assert len(open_kb(index, MODEL).store.units.get(include=[])["ids"]) == len(live)
+    assert open_kb(index, MODEL).store.count("units") == len(live)
 
 
 def test_lexical_search_folds_full_width(seed_copy, tmp_path):

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+from angui.ingest.budget import Budget
 from angui.ingest.doc_tables import doc_blocks, parse_pipe_tables
 from angui.ingest.errors import SkipFile
 from angui.ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load
@@ -216,7 +217,7 @@ def test_unsupported_and_empty_and_too_big(tmp_path: Path) -> None:
     assert skip_reason(blank) == "文件内容为空（仅空白字符）"
     big = tmp_path / "big.txt"
     big.write_text("安全" * 2000, encoding="utf-8")
-    reason = skip_reason(big, max_mb=0.001)
+    reason = skip_reason(big, budget=Budget(max_file_mb=0.001))
     assert reason.startswith("文件过大") and "0.001 MB" in reason and "ANGUI_MAX_FILE_MB" in reason
 
 
@@ -361,6 +362,8 @@ def test_iter_files(tmp_path: Path) -> None:
     for name in ("b/2.md", "b/1.PDF", "a.txt", "notes.xyz", ".hidden.txt", ".git/x.txt", "README.md"):
         (tmp_path / name).write_text("x")
     named = tmp_path / "notes.xyz"
-    assert iter_files([tmp_path, named]) == [tmp_path / "a.txt", tmp_path / "b/1.PDF", tmp_path / "b/2.md", named]
-    assert iter_files([tmp_path / "README.md"]) == [tmp_path / "README.md"]  # a README named explicitly is kept
+    assert iter_files([tmp_path, named]) == [(tmp_path / "a.txt", "a.txt"), (tmp_path / "b/1.PDF", "b/1.PDF"),
+                                             (tmp_path / "b/2.md", "b/2.md"), (named, "notes.xyz")]
+    # a README named explicitly is kept; a file given by name is keyed by its name
+    assert iter_files([tmp_path / "README.md"]) == [(tmp_path / "README.md", "README.md")]
     assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".pdf", ".docx", ".doc", ".csv", ".xlsx", ".xls"}

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 
-from angui.store import HNSW_EF_SEARCH
+from angui.vector_index import HNSW_EF_SEARCH
 
 from helpers import ingest_into, open_kb
 
 
-def test_old_index_gets_the_search_breadth(tmp_path):
-    client = chromadb.PersistentClient(str(tmp_path / "idx" / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
-    client.create_collection("angui-units-hash", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
-    del client
-    kb = open_kb(tmp_path / "idx")
-    assert kb.store.units.configuration["hnsw"]["ef_search"] == HNSW_EF_SEARCH
+def test_chroma_holds_the_stored_vectors_with_the_search_breadth(seed_index):
+    kb = open_kb(seed_index)
+    units = kb.vectors.collection("units")
+    assert units.configuration["hnsw"]["ef_search"] == HNSW_EF_SEARCH
+    assert kb.vectors.check() == ""
+    assert units.count() == kb.store.count("units") and kb.vectors.collection("windows").count() == kb.store.count("windows")
 
 
 def test_units_at_returns_every_part_of_a_provision(tmp_path):
@@ -51,6 +49,6 @@ def test_store_query_is_exact_and_repeatable(tmp_path):
     query = kb.embedder.embed_query("第七项安全检查")
     first, top = kb.store.query(query, 3, live)
     assert [kb.store.query(query, 3, live)[0][i][0].id for i in range(3)] == [u.id for u, _ in first]
-    vectors = kb.store.units.get(include=["embeddings"])
-    best = max(float(np.dot(v, query)) for v in vectors["embeddings"])
+    vectors = [np.frombuffer(v, dtype=np.float32) for *_, v in kb.store.vectors("units", sorted(live))]
+    best = max(float(np.dot(v, query)) for v in vectors)
     assert abs(first[0][1] - best) < 1e-5 and abs(top - best) < 1e-5

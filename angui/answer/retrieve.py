@@ -108,6 +108,7 @@ class Retriever:
 
     def refresh(self) -> None:
         """Re-read the document registry and the lexical index (after an ingest)."""
+        self.generation = self.kb.store.generation()
         self.docs = self.kb.store.documents()
         self.live = sorted(m["fingerprint"] for m in self.docs.values())
         self._live_set = set(self.live)
@@ -123,7 +124,7 @@ class Retriever:
         """Top-k hits for a question."""
         qvec = self.kb.embedder.embed_query(question)
         intent = self.intents.classify(question, qvec) if self.intents else Intent(GENERAL, 0.0)
-        dense, unit_top = self.kb.store.query(qvec, self.pool, self._live_set)
+        dense, unit_top = self.kb.query(qvec, self.pool, self._live_set)
         tokens = tokenize(question)
         terms = {t: self.lexical.idf(t) for t in dict.fromkeys(tokens)}  # unknown terms weigh like the rarest
         lexical = self.lexical.search_tokens(tokens, self.pool)

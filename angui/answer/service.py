@@ -25,7 +25,10 @@ class AnswerService:
         return self.kb.settings
 
     def ask(self, question: str, k: int = DEFAULT_K) -> Answer:
-        """A cited answer (or a refusal) for one question."""
+        """A cited answer (or a refusal) for one question, over the index as it is now (another process's
+        ingest bumps the store's generation, and the registry and lexical index are then re-read)."""
+        if self.kb.store.generation() != self.composer.retriever.generation:
+            self.refresh()
         return self.composer.ask(question, k)
 
     def documents(self) -> dict[str, dict]:
