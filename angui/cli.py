@@ -13,7 +13,9 @@ from angui.settings import DEFAULT_K, Settings, load_settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="安规助手：带出处的安全生产法规问答。")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="安规助手：带出处的安全生产法规问答。出错时只显示一行原因；加 --debug 显示完整的错误堆栈。")
+DEBUG_FLAG = "--debug"
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="索引目录（默认 ANGUI_INDEX_DIR 或 ./data/index）")]
 KOpt = Annotated[int | None, typer.Option("-k", help=f"引用条数（默认 ANGUI_ANSWER_K 或 {DEFAULT_K}）")]
@@ -81,6 +83,39 @@ def remove(doc: Annotated[str, typer.Argument(help="文件名、路径或文档�
     n = kb.store.remove(hits[0])
     kb.lexical()
     typer.echo(f"已删除 {hits[0]}（{n} 个单元）。")
+
+
+@app.command()
+def doctor(
+    index: IndexOpt = None,
+    repair: Annotated[bool, typer.Option("--repair", help="重建可由单元数据库推导的部分（不重新嵌入）")] = False,
+) -> None:
+    """检查索引：单元数据库、文档登记、向量、词法索引、Chroma 向量索引、嵌入缓存，每项一行；一致时退出码 0。"""
+    from angui.doctor import diagnose, set_aside_store
+    from angui.doctor import repair as fix
+    from angui.kb import KnowledgeBase, store_path
+    from angui.store import StoreError
+    from angui.writelock import write_lock
+
+    settings = _settings(index)
+    try:
+        kb = KnowledgeBase(settings)
+    except StoreError as exc:
+        typer.echo(f"✗✗ 单元数据库：{exc}")
+        if repair:
+            dest = set_aside_store(store_path(settings))
+            typer.echo(f"已把损坏的单元数据库移到 {dest}；请重新导入文档（嵌入缓存仍在，不必重新嵌入）。")
+        raise typer.Exit(1) from exc
+    if repair:
+        with write_lock(settings.index_dir, settings.write_wait, typer.echo):
+            fix(kb, typer.echo)
+    findings = diagnose(kb)
+    for finding in findings:
+        typer.echo(finding.line())
+    if not all(f.ok for f in findings):
+        typer.echo("索引不一致：" + ("可由 angui doctor --repair 修复的已标 ✗，✗✗ 需重新导入。" if not repair else
+                                  "✗✗ 项需重新导入相关文档。"))
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -196,5 +231,25 @@ def to_json(obj: object, indent: int | None = None) -> str:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: any error a command did not handle becomes one Chinese line (exit 1);
+    `--debug` anywhere on the command line shows the traceback instead."""
+    import sys
+
+    debug = DEBUG_FLAG in sys.argv
+    if debug:
+        sys.argv.remove(DEBUG_FLAG)
+    try:
+        app()
+    except Exception as exc:
+        if debug:
+            raise
+        typer.echo(f"出错：{error_line(exc)}（加 {DEBUG_FLAG} 查看详细信息）", err=True)
+        raise SystemExit(1) from None
+
+
+def error_line(exc: BaseException) -> str:
+    """An exception as one line with no secrets: a Telegram token in a URL or message is masked."""
+    import re
+
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return re.sub(r"\d{6,}:[\w-]{30,}", "<TOKEN>", text)[:300]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -13,13 +14,18 @@ from angui.store import Store, StoredUnit
 from angui.vector_index import VectorIndex
 
 
+def store_path(settings: Settings) -> Path:
+    """The unit database of the settings' index dir and embedding space."""
+    return settings.index_dir / f"units-{embedder_slug(settings.embedding)}.sqlite"
+
+
 class KnowledgeBase:
     """One index dir: `units-<space>.sqlite` (the truth), Chroma (derived) and the embedding cache."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.space = embedder_slug(settings.embedding)
-        self.store = Store(settings.index_dir / f"units-{self.space}.sqlite")
+        self.store = Store(store_path(settings))
         self.vectors = VectorIndex(self.store, settings.index_dir, self.space, settings.chroma_url)
         self._lexical: BM25Index | None = None
 

@@ -239,6 +239,35 @@ class Store:
     def count(self, table: str) -> int:
         return self._rows(f"SELECT count(*) FROM {table}")[0][0]
 
+    def integrity(self) -> str:
+        """SQLite's own check of the file: 'ok' or what is damaged."""
+        return "; ".join(r[0] for r in self._rows("PRAGMA quick_check"))
+
+    def unit_counts(self) -> dict[str, int]:
+        """Stored units per document version (fingerprint)."""
+        return dict(self._rows("SELECT fingerprint, count(*) FROM units GROUP BY fingerprint"))
+
+    def vector_sizes(self) -> dict[int, int]:
+        """Vector byte lengths over units and windows -> how many have each (one entry when all agree)."""
+        rows = self._rows("SELECT length(vector), count(*) FROM (SELECT vector FROM units UNION ALL "
+                          "SELECT vector FROM windows) GROUP BY length(vector)")
+        return dict(rows)
+
+    def stray_rows(self) -> tuple[int, int]:
+        """(units of no registered version, windows whose unit is gone): what no write leaves behind."""
+        units = self._rows("SELECT count(*) FROM units WHERE fingerprint NOT IN (SELECT fingerprint FROM documents)")
+        windows = self._rows("SELECT count(*) FROM windows WHERE unit_id NOT IN (SELECT id FROM units)")
+        return units[0][0], windows[0][0]
+
+    def delete_strays(self) -> None:
+        """Remove the rows `stray_rows` counts, in one transaction."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("DELETE FROM units WHERE fingerprint NOT IN (SELECT fingerprint FROM documents)")
+        db.execute("DELETE FROM windows WHERE unit_id NOT IN (SELECT id FROM units)")
+        db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
+        db.execute("COMMIT")
+
     def _dense(self, live: Sequence[str]) -> DenseMatrix | None:
         """The in-memory matrix of the live vectors (reloaded when the live versions change), or None when
         there are too many vectors for exact search."""

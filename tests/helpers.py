@@ -87,3 +87,26 @@ def written(writer: PdfWriter) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def _folder(root: Path, name: str, n: int) -> Path:
+    """A folder of n small regulations whose units name the folder."""
+    folder = root / name
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"{name}{i}.txt").write_text(
+            "".join(f"第{k}条 {name}企业应当落实第{i}号文件第{k}项要求。\n" for k in "一二三四五六七八九十"), encoding="utf-8")
+    return folder
+
+
+def two_ingests_together(index: Path, tmp_path: Path, env: dict[str, str]) -> None:
+    """Two CLI ingests of 15 documents each, started at once: both land whole, counts as registered."""
+    a, b = _folder(tmp_path, "甲", 15), _folder(tmp_path, "乙", 15)
+    procs = [subprocess.Popen([sys.executable, "-m", "angui", "ingest", str(f), "--index", str(index)], cwd=REPO, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for f in (a, b)]
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read()
+    kb = open_kb(index, chroma_url=env.get("ANGUI_CHROMA_URL"))
+    docs = kb.store.documents()
+    assert len(docs) == 30 and all(int(m["units"]) == 10 for m in docs.values())
+    assert kb.store.count("units") == 300 and kb.vectors.check() == ""

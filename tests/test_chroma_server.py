@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import MODEL, SEED, cli_env, run_cli
+from helpers import MODEL, SEED, cli_env, open_kb, run_cli, two_ingests_together
 
 QUESTIONS = ["重点行业领域重大隐患清零行动的完成时限是什么？", "企业全体员工要做什么公开承诺？", "北京今天限号吗？"]
 
@@ -69,10 +69,12 @@ def _answers(index: Path, env: dict[str, str]) -> list[dict]:
 @pytest.mark.slow
 def test_ingest_and_answer_through_chroma_server(chroma_server, seed_index_model, tmp_path):
     env = cli_env(MODEL, ANGUI_CHROMA_URL=chroma_server)
-    index = tmp_path / "local-files"  # embedding cache and lexical index stay local
+    index = tmp_path / "local-files"  # the unit store and embedding cache stay local; the vector index is the server's
     proc = run_cli("ingest", str(SEED), "--index", str(index), env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert not (index / "chroma").exists()  # units went to the server, not to a local PersistentClient
+    assert not (index / "chroma").exists()  # vectors went to the server, not to a local PersistentClient
+    kb = open_kb(index, MODEL, chroma_url=chroma_server)
+    assert kb.vectors.check() == "" and kb.vectors.collection("units").count() == kb.store.count("units") > 0
     stats = run_cli("stats", "--index", str(index), env=env).stdout
     assert "2022年雨花区工贸行业安全生产监督管理工作要点" in stats
     remote = _answers(index, env)
@@ -83,3 +85,8 @@ def test_ingest_and_answer_through_chroma_server(chroma_server, seed_index_model
     assert remote[0]["found"] and "按市局规定时限推进" in remote[0]["answer"]
     rerun = run_cli("ingest", str(SEED), "--index", str(index), env=env).stdout.splitlines()
     assert [line[0] for line in rerun[:-1]] == ["="]  # one file, unchanged
+
+
+@pytest.mark.slow
+def test_two_ingests_together_through_chroma_server(chroma_server, tmp_path):
+    two_ingests_together(tmp_path / "index", tmp_path, cli_env(ANGUI_CHROMA_URL=chroma_server))

