@@ -10,13 +10,15 @@ import shutil
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 
 from angui.store import Store
+
+if TYPE_CHECKING:  # chromadb takes about half a second to import; answering a small index never needs it
+    import chromadb
 
 # Search breadth for Chroma's HNSW, used only past angui.dense.EXACT_LIMIT vectors (smaller indexes are searched
 # exactly in memory). The default (100) let a query miss its nearest unit; 400 narrowed that but did not end it.
@@ -34,6 +36,9 @@ class VectorIndexError(Exception):
 
 def open_client(index_dir: Path, chroma_url: str | None = None) -> chromadb.ClientAPI:
     """HttpClient when a Chroma server URL is given, else a PersistentClient under the index dir."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     settings = ChromaSettings(anonymized_telemetry=False)
     if chroma_url:
         url = urlparse(chroma_url)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +37,25 @@ class Budget:
         """A copy whose clock starts now."""
         return Budget(self.max_file_mb, self.max_unzipped_mb, self.max_cells, self.max_chars, self.max_units,
                       self.max_seconds, time.monotonic())
+
+    @contextmanager
+    def clock(self) -> Iterator[None]:
+        """Interrupt whatever runs inside after `max_seconds` (a timer signal; on the main thread only —
+        elsewhere `tick` calls between pages and rows are the only check)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def expired(signum, frame):
+            raise SkipFile(f"解析超时：超过 {self.max_seconds:g} 秒（ANGUI_MAX_PARSE_SECONDS）")
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, self.max_seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
     def tick(self) -> None:
         """Skip the file when its time is up (called between pages, rows and articles)."""

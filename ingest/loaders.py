@@ -34,6 +34,7 @@ _HEADER_SEARCH_ROWS = 20  # title rows above the header are looked for this far 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029]")
+UTF16_PLAUSIBLE = 0.95  # share of plausible characters for bytes to be taken as UTF-16 without a BOM
 _CTRL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1a\x1b")
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -56,17 +57,54 @@ def _decode(data: bytes) -> str:
             except UnicodeDecodeError as exc:
                 raise SkipFile(f"文本编码错误（{encoding}）：{exc.reason}") from exc
     head = data[:8192]
+    utf16 = _utf16_without_bom(head) if b"\x00" in head or not _utf8_start(head) else None
+    if utf16:
+        try:
+            return data.decode(utf16)
+        except UnicodeDecodeError as exc:
+            raise SkipFile(f"文本编码错误（{utf16}）：{exc.reason}") from exc
     if b"\x00" in head or sum(head.count(b) for b in _CTRL_BYTES) > len(head) * 0.05:
         raise SkipFile("二进制内容，不是文本文件")
     for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
+        if (text := _strict(data, encoding)) is not None:
+            return text
     best = from_bytes(data).best()
     if best is None:
         raise SkipFile("无法识别文本编码（不是 UTF-8/GBK）")
     return str(best)
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf8_start(head: bytes) -> bool:
+    """Whether the first bytes of a file are UTF-8 (a character cut off at the end is allowed)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _plausible(text: str) -> float:
+    """Share of characters that Chinese regulatory text is made of: CJK ideographs and punctuation, ASCII."""
+    ok = sum(ch.isascii() and (ch.isprintable() or ch in "\t\n\r") or "\u4e00" <= ch <= "\u9fff"
+             or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" for ch in text)
+    return ok / max(len(text), 1)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the bytes read as such text (saved as UTF-16 without a byte-order
+    mark), else None. Only asked once the bytes are not UTF-8, where ASCII pairs would look like ideographs."""
+    even = head[: len(head) // 2 * 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        if len(even) >= 16 and _plausible(even.decode(encoding, errors="replace")) > UTF16_PLAUSIBLE:
+            return encoding
+    return None
 
 
 def _load_text(path: Path, budget: Budget) -> LoadedDoc:
@@ -208,6 +246,7 @@ def _xlsx_rows(ws, budget: Budget) -> list[list[str]]:
         cells += len(row)
         if len(rows) % 1000 == 0:
             budget.cells(cells, f"工作表“{ws.title}”")
+            budget.units(len(rows) - _HEADER_SEARCH_ROWS)  # each row below the header becomes a unit
             budget.tick()
         rows.append([_cell_text(v) for v in row])
     return rows

@@ -121,20 +121,14 @@ def _ingest(kb: KnowledgeBase, paths: list[Path], echo: Echo, show_progress: boo
         result = FileResult(path, "ok")
         report.files.append(result)
         try:
-            loaded = load(path, budget)
-            meta = build_meta(path, loaded, catalog, salt=f"embed{kb.settings.embed_max_chars}:{WINDOWS_SALT}",
-                              doc_key=key)
-            result.title = meta.title
-            if kb.store.is_current(meta):
+            with budget.clock():
+                found = _parse(kb, path, key, catalog, budget, claimed)
+            if found is None:
                 result.status = "unchanged"
                 echo(line_for(result))
                 continue
-            twin = claimed.get(meta.fingerprint) or kb.store.key_of(meta.fingerprint)
-            if twin:
-                raise SkipFile(f"内容与已入库的 {twin} 完全相同")
-            units = parse_units(loaded)
-            budget.units(len(units))
-            link_penalties(units)
+            meta, units = found
+            result.title = meta.title
         except SkipFile as exc:
             result.status, result.reason = "skipped", exc.reason
             echo(line_for(result))
@@ -152,6 +146,22 @@ def _ingest(kb: KnowledgeBase, paths: list[Path], echo: Echo, show_progress: boo
     kb.vectors.sync_or_rebuild(echo)
     echo(report.summary())
     return report
+
+
+def _parse(kb: KnowledgeBase, path: Path, key: str, catalog: dict, budget: Budget,
+           claimed: dict[str, str]) -> tuple[DocMeta, list[Unit]] | None:
+    """Load and parse one file within its budget: its metadata and units, or None when already live."""
+    loaded = load(path, budget)
+    meta = build_meta(path, loaded, catalog, salt=f"embed{kb.settings.embed_max_chars}:{WINDOWS_SALT}", doc_key=key)
+    if kb.store.is_current(meta):
+        return None
+    twin = claimed.get(meta.fingerprint) or kb.store.key_of(meta.fingerprint)
+    if twin:
+        raise SkipFile(f"内容与已入库的 {twin} 完全相同")
+    units = parse_units(loaded)
+    budget.units(len(units))
+    link_penalties(units)
+    return meta, units
 
 
 def _embed_and_store(kb: KnowledgeBase, pending: list, report: IngestReport, echo: Echo, show: bool) -> None:

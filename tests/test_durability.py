@@ -72,6 +72,7 @@ def test_bad_stored_tokens_are_redone_not_a_crash(seed_copy):
     assert _doctor(seed_copy).returncode == 0
 
 
+@pytest.mark.slow  # several CLI processes
 def test_damaged_unit_database_gives_one_line_and_can_be_set_aside(seed_copy):
     store = next(seed_copy.glob("units-*.sqlite"))
     for side in seed_copy.glob("units-*.sqlite-*"):
@@ -87,6 +88,7 @@ def test_damaged_unit_database_gives_one_line_and_can_be_set_aside(seed_copy):
     _answers_old_question(seed_copy)
 
 
+@pytest.mark.slow  # several CLI processes
 def test_second_writer_waits_for_the_first_or_exits_2(seed_copy, tmp_path):
     doc = tmp_path / "规定.txt"
     doc.write_text("第一条 企业应当每月检查一次灭火器。\n", encoding="utf-8")
@@ -102,6 +104,7 @@ def test_second_writer_waits_for_the_first_or_exits_2(seed_copy, tmp_path):
     assert "规定.txt" in open_kb(seed_copy).store.documents()
 
 
+@pytest.mark.slow  # several CLI processes
 def test_two_ingests_started_together_both_land(tmp_path):
     two_ingests_together(tmp_path / "index", tmp_path, cli_env())
 
@@ -132,6 +135,7 @@ def _rewrite(doc: Path, deadline: str) -> None:
     doc.write_text(f"第一条 企业应当在{deadline}前完成叉车年度检验。\n第二条 本规定自公布之日起施行。\n", encoding="utf-8")
 
 
+@pytest.mark.slow  # several CLI processes
 def test_long_lived_readers_follow_an_outside_ingest(seed_copy, tmp_path):
     doc = tmp_path / "叉车.txt"
     _rewrite(doc, "三月底")
