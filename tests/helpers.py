@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 from pypdf import PdfWriter
@@ -59,17 +60,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
                           text=True, timeout=timeout, **kw)
 
 
-def text_pdf(text: str) -> bytes:
-    """A minimal valid one-page PDF showing `text` in Helvetica."""
-    stream = f"BT /F1 24 Tf 72 700 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+def pdf_bytes(objects: list[bytes]) -> bytes:
+    """A PDF file of numbered objects (1 is the catalog) with its cross-reference table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -80,6 +72,32 @@ def text_pdf(text: str) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+def text_pdf(text: str) -> bytes:
+    """A minimal valid one-page PDF showing `text` in Helvetica."""
+    stream = f"BT /F1 24 Tf 72 700 Td ({text}) Tj ET".encode()
+    return pdf_bytes([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        FONT,
+    ])
+
+
+def shared_stream_pdf(path: Path, ops: int = 200_000) -> Path:
+    """Two pages sharing one compressed content stream of `ops` text operations (16 KB on disk, minutes to parse)."""
+    stream = zlib.compress(b"BT /F1 12 Tf " + b"72 700 Td (junk text here) Tj " * ops + b"ET")
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>"
+    path.write_bytes(pdf_bytes([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+                                page, page, b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream"
+                                % (len(stream), stream), FONT]))
+    return path
 
 
 def written(writer: PdfWriter) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from angui.bot.telegram_upload import upload_problem
 from angui.settings import Settings
 
 from botapi_standin import BotApiStandIn, html_problem, plain_text
-from helpers import SEED, ingest_into, open_service
+from helpers import SEED, ingest_into, open_service, shared_stream_pdf
 
 ESCAPE_NAME = "高温压力容器操作规程.txt"
 ESCAPE_TEXT = ("高温压力容器操作规程\n\n第一条 温度<80℃ & 压力>1MPa 时，操作人员应当每小时巡检一次并记录读数。\n\n"
@@ -347,3 +348,26 @@ def test_upload_problem() -> None:
     assert "不支持" in upload_problem("a.exe", 10, 50)
     assert "过大" in upload_problem("a.txt", 60 * 1024 * 1024, 50)
 
+
+
+@pytest.mark.slow
+def test_questions_are_answered_while_an_upload_is_ingested(api: BotApiStandIn, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    ingest_into(index, SEED)
+    fresh = open_service(index)
+    pdf = shared_stream_pdf(tmp_path / "慢.pdf").read_bytes()  # about 20 s of parsing before it is refused
+
+    async def scenario() -> None:
+        async with running(api, fresh, admin_users=frozenset({1})):
+            api.send_document(1, "慢.pdf", pdf)
+            await api.until(lambda: any("正在导入" in m["text"] for m in api.sent(1)), timeout=30)
+            await asyncio.sleep(1.0)  # the child ingest is parsing now
+            for question in QUESTIONS[:3]:
+                start = time.monotonic()
+                await ask(api, 2, question)
+                assert time.monotonic() - start < 2.0, question
+            await api.until(lambda: any("知识库现有" in m["text"] for m in api.called("editMessageText")), timeout=60)
+        final = api.called("editMessageText")[-1]["text"]
+        assert "未导入 慢.pdf：解析超时" in final and "知识库现有 1 个文档" in final
+
+    play(scenario)
