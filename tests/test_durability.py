@@ -17,7 +17,7 @@ import pytest
 
 from angui.writelock import write_lock
 
-from helpers import REPO, SEED, cli_env, ingest_into, open_kb, open_service, run_cli, two_ingests_together
+from helpers import EVAL, FAST, MODEL, REPO, SEED, cli_env, ingest_into, open_kb, open_service, run_cli, two_ingests_together
 
 OLD_QUESTION = "重点行业领域重大隐患清零行动的完成时限是什么？"
 SEED_KEY = "2022年雨花区工贸行业安全生产监督管理工作要点.txt"
@@ -197,3 +197,20 @@ def test_sigkill_at_twenty_random_moments_never_bricks_the_index(seed_index, cor
     assert _doctor(index).returncode == 0
     assert SEED_KEY in open_kb(index).store.documents()
     print(f"{repaired} of 20 kills needed `angui doctor --repair`")
+
+
+def _three_runs(index: Path, embedding: str) -> list[str]:
+    questions = "\n".join(json.loads(line)["q"] for line in (EVAL / "dev_users.jsonl").read_text(encoding="utf-8").splitlines())
+    runs = [run_cli("ask", "-", "--index", str(index), env=cli_env(embedding), input=questions) for _ in range(3)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    assert len(runs[0].stdout.splitlines()) == 80
+    return [r.stdout for r in runs]
+
+
+@pytest.mark.slow
+def test_the_80_user_questions_give_identical_json_in_three_fresh_processes(corpus, seed_index_model, tmp_path):
+    whole = tmp_path / "whole"
+    assert run_cli("ingest", str(corpus), "--index", str(whole)).returncode in (0, 2)  # legacy .doc may need catdoc
+    for index, embedding in ((whole, FAST), (seed_index_model, MODEL)):
+        first, *others = _three_runs(index, embedding)
+        assert all(o == first for o in others), embedding
