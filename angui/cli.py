@@ -16,6 +16,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="安规助手：带出处的安全生产法规问答。出错时只显示一行原因；加 --debug 显示完整的错误堆栈。")
 DEBUG_FLAG = "--debug"
+DEBUG = False  # set by main() when --debug is on the command line
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="索引目录（默认 ANGUI_INDEX_DIR 或 ./data/index）")]
 KOpt = Annotated[int | None, typer.Option("-k", help=f"引用条数（默认 ANGUI_ANSWER_K 或 {DEFAULT_K}）")]
@@ -28,7 +29,14 @@ def _settings(index: Path | None) -> Settings:
     try:
         return load_settings(index_dir=index)
     except ValidationError as exc:
-        problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{e['msg']}" for e in exc.errors())
+        from angui.settings import Settings as Fields
+        from angui.settings import env_name
+
+        def where(loc: tuple) -> str:
+            name = str(loc[0]) if loc else ""
+            return env_name(name) if name in Fields.model_fields else name
+
+        problems = "；".join(f"{where(e['loc'])}：{e['msg']}" for e in exc.errors())
         typer.echo(f"设置有误（环境变量或 .env）：{problems}", err=True)
         raise typer.Exit(1) from exc
 
@@ -66,6 +74,8 @@ def ingest(
         for f in report.skipped:
             typer.echo(f"  {f.path}：{f.reason}", err=True)
         raise typer.Exit(2)
+    if report.index_problem:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -212,7 +222,7 @@ def bot(index: IndexOpt = None) -> None:
     """启动 Telegram 机器人（TELEGRAM_BOT_TOKEN；设置 ANGUI_WEBHOOK_URL 时使用 webhook）。"""
     from angui.bot.telegram_app import run
 
-    run(_settings(index))
+    run(_settings(index), debug=DEBUG)
 
 
 def render_text(answer: Answer) -> str:
@@ -235,7 +245,8 @@ def main() -> None:
     `--debug` anywhere on the command line shows the traceback instead."""
     import sys
 
-    debug = DEBUG_FLAG in sys.argv
+    global DEBUG
+    DEBUG = debug = DEBUG_FLAG in sys.argv
     if debug:
         sys.argv.remove(DEBUG_FLAG)
     try:
@@ -249,7 +260,14 @@ def main() -> None:
 
 def error_line(exc: BaseException) -> str:
     """An exception as one line with no secrets: a Telegram token in a URL or message is masked."""
+    return mask_secrets(" ".join(str(exc).split()) or type(exc).__name__)[:300]
+
+
+def mask_secrets(text: str) -> str:
+    """Text with the configured bot token and anything shaped like a Telegram token replaced."""
     import re
 
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return re.sub(r"\d{6,}:[\w-]{30,}", "<TOKEN>", text)[:300]
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "")
+    if len(token) >= 8:
+        text = text.replace(token, "<TOKEN>")
+    return re.sub(r"\d{5,}:[\w-]{20,}", "<TOKEN>", text)

@@ -138,6 +138,9 @@ class VectorIndex:
         try:
             self.sync()
         except Exception as exc:
+            if self.chroma_url and isinstance(exc, VectorIndexError):  # the server is unreachable: nothing to rebuild
+                raise VectorIndexError(f"Chroma 向量索引未同步（{_short(exc)}）；Chroma 可用后运行 angui doctor --repair"
+                                       ) from exc
             echo(f"Chroma 向量索引出错（{_short(exc)}），正在从单元数据库重建…")
             try:
                 n = self.rebuild()

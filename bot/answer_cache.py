@@ -14,10 +14,13 @@ KEY_BYTES = 6  # 8 URL-safe characters, short enough for callback_data
 
 @dataclass
 class CachedAnswer:
-    """One answer as sent and the votes given on it (user id -> vote)."""
+    """One answer as sent, the votes given on it (user id -> vote), how often each user changed a vote,
+    and who has been sent its full text."""
 
     answer: Answer
     votes: dict[int, str] = field(default_factory=dict)
+    vote_changes: dict[int, int] = field(default_factory=dict)
+    sources_sent: set[int] = field(default_factory=set)
 
 
 class AnswerCache:

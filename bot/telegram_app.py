@@ -26,6 +26,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -47,6 +48,7 @@ from angui.bot.telegram_format import render_answer, render_fulltext, render_mor
 from angui.bot.telegram_texts import (
     ADMIN_HELP,
     ADMIN_ONLY,
+    API_UNREACHABLE,
     ASK_USAGE,
     COMMANDS,
     ERROR_TEXT,
@@ -60,7 +62,9 @@ from angui.bot.telegram_texts import (
     RELOADED,
     SEARCHING_MORE,
     SLOW_DOWN,
+    SOURCES_SENT,
     THANKS,
+    TOKEN_REJECTED,
     UPLOAD_REFUSED,
 )
 from angui.bot.telegram_upload import ingest_upload, safe_name, upload_dir, upload_problem, upload_reply
@@ -70,6 +74,7 @@ logger = logging.getLogger(__name__)
 
 VOTES = {"up": "👍", "down": "👎"}
 FEEDBACK_FILE = "feedback.jsonl"
+MAX_VOTE_CHANGES = 3  # votes recorded per user and answer (a first vote and two changes of mind)
 
 
 def _addressed(message: Message, bot: Bot) -> bool:
@@ -204,6 +209,11 @@ async def show_source(update: Update, context: BotContext) -> None:
     cached = await _cached(update, context)
     if cached is None:
         return
+    user_id = update.effective_user.id
+    if user_id in cached.sources_sent:  # pressing again does not send the long text again
+        await update.callback_query.answer(SOURCES_SENT)
+        return
+    cached.sources_sent.add(user_id)
     await update.callback_query.answer()
     await _send_html(update.effective_chat.send_message, render_fulltext(cached.answer.citations))
 
@@ -236,8 +246,10 @@ async def vote(update: Update, context: BotContext) -> None:
         return
     choice = update.callback_query.data.split(":", 1)[0]
     user_id = update.effective_user.id
-    if cached.votes.get(user_id) != choice:
+    changes = cached.vote_changes.get(user_id, 0)
+    if cached.votes.get(user_id) != choice and changes < MAX_VOTE_CHANGES:  # flipping cannot grow the file for ever
         cached.votes[user_id] = choice
+        cached.vote_changes[user_id] = changes + 1
         state.feedback.record(cached.answer.question, cached.answer.citations, user_id, choice)
     await update.callback_query.answer(THANKS.format(vote=VOTES[choice]))
 
@@ -287,18 +299,42 @@ def build_application(settings: Settings, service: AnswerService) -> Application
     return application
 
 
-def run(settings: Settings) -> None:
+class QuietFormatter(logging.Formatter):
+    """Log lines with the bot token masked; a traceback only with `--debug`, else its last line."""
+
+    def __init__(self, token: str, tracebacks: bool) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.token = token
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and not self.tracebacks:
+            exc = record.exc_info[1]
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
+                                            "msg": f"{record.getMessage()}（{type(exc).__name__}: {exc}）", "args": ()})
+        text = super().format(record)
+        return text.replace(self.token, "<TOKEN>") if self.token else text
+
+
+def run(settings: Settings, debug: bool = False) -> None:
     """Run the bot until interrupted: long polling, or a webhook server when ANGUI_WEBHOOK_URL is set."""
     if not settings.telegram_bot_token:
         raise SystemExit(NO_TOKEN)
     if settings.webhook_url and importlib.util.find_spec("tornado") is None:
         raise SystemExit(NO_WEBHOOKS)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.basicConfig(level=logging.INFO)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(QuietFormatter(settings.telegram_bot_token, tracebacks=debug))
     logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs request URLs, which contain the token
     application = build_application(settings, open_service(settings))
-    if settings.webhook_url:
-        application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                                url_path=settings.webhook_path, webhook_url=settings.webhook_url,
-                                secret_token=settings.webhook_secret or None, allowed_updates=Update.ALL_TYPES)
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        if settings.webhook_url:
+            application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                                    url_path=settings.webhook_path, webhook_url=settings.webhook_url,
+                                    secret_token=settings.webhook_secret or None, allowed_updates=Update.ALL_TYPES)
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken as exc:
+        raise SystemExit(TOKEN_REJECTED) from exc
+    except NetworkError as exc:
+        raise SystemExit(API_UNREACHABLE.format(url=settings.base_url, reason=exc)) from exc

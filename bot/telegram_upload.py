@@ -108,5 +108,7 @@ def upload_reply(report: dict, documents: int) -> str:
     lines += [f"已入库《{f['title']}》：{f['units']} 个单元" for f in files if f["status"] == "ok"]
     lines += [f"未变化：{Path(f['path']).name}（已是最新版本）" for f in files if f["status"] == "unchanged"]
     lines += [f"未导入 {Path(f['path']).name}：{f['reason']}" for f in files if f["status"] == "skipped"]
+    if report.get("index_problem"):
+        lines.append(report["index_problem"])
     lines.append(f"知识库现有 {documents} 个文档。")
     return "\n".join(lines)

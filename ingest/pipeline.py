@@ -20,6 +20,7 @@ from angui.ingest.structure import parse_units
 from angui.kb import KnowledgeBase
 from angui.lexical import encode_tokens, tokenize
 from angui.schema import DocMeta, Unit, search_text, unit_metadata
+from angui.vector_index import VectorIndexError
 from angui.writelock import write_lock
 
 Echo = Callable[[str], None]
@@ -43,6 +44,7 @@ class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     embedded: int = 0
     seconds: dict[str, float] = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "store": 0.0})
+    index_problem: str = ""  # set when Chroma's derived vector index could not be brought up to date
 
     @property
     def skipped(self) -> list[FileResult]:
@@ -56,7 +58,8 @@ class IngestReport:
         """The `angui ingest --json` report."""
         return {"files": [{"path": str(f.path), "status": f.status, "units": f.units, "reason": f.reason,
                            "title": f.title} for f in self.files],
-                "units": self.units, "embedded": self.embedded, "summary": self.summary()}
+                "units": self.units, "embedded": self.embedded, "summary": self.summary(),
+                "index_problem": self.index_problem}
 
     def summary(self) -> str:
         """One Chinese summary line."""
@@ -143,8 +146,12 @@ def _ingest(kb: KnowledgeBase, paths: list[Path], echo: Echo, show_progress: boo
     report.seconds["parse"] = time.perf_counter() - t0
     if pending:
         _embed_and_store(kb, pending, report, echo, show_progress)
-    kb.vectors.sync_or_rebuild(echo)
     echo(report.summary())
+    try:
+        kb.vectors.sync_or_rebuild(echo)
+    except VectorIndexError as exc:  # the units are stored and answerable; only the derived index lags
+        report.index_problem = f"文档已写入单元数据库，可以问答；但{exc}"
+        echo(report.index_problem)
     return report
 
 

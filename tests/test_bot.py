@@ -16,14 +16,14 @@ from angui.answer.model import Answer, Citation, Statement
 from angui.answer.service import AnswerService
 from angui.bot.feedback import hash_user, load_key
 from angui.bot.ratelimit import RateLimiter
-from angui.bot.telegram_app import build_application
+from angui.bot.telegram_app import MAX_VOTE_CHANGES, build_application
 from angui.bot.telegram_format import render_answer, split_message
-from angui.bot.telegram_texts import ADMIN_ONLY, ERROR_TEXT, REFUSAL, UPLOAD_REFUSED
-from angui.bot.telegram_upload import upload_problem
+from angui.bot.telegram_texts import ADMIN_ONLY, ERROR_TEXT, REFUSAL, SOURCES_SENT, UPLOAD_REFUSED
+from angui.bot.telegram_upload import safe_name, upload_problem
 from angui.settings import Settings
 
 from botapi_standin import BotApiStandIn, html_problem, plain_text
-from helpers import SEED, ingest_into, open_service, shared_stream_pdf
+from helpers import SEED, cli_env, ingest_into, open_service, run_cli, shared_stream_pdf
 
 ESCAPE_NAME = "高温压力容器操作规程.txt"
 ESCAPE_TEXT = ("高温压力容器操作规程\n\n第一条 温度<80℃ & 压力>1MPa 时，操作人员应当每小时巡检一次并记录读数。\n\n"
@@ -205,6 +205,34 @@ async def press_vote(api: BotApiStandIn, user: int, reply: dict) -> None:
     assert "感谢反馈" in api.called("answerCallbackQuery")[-1]["text"]
 
 
+def test_repeated_presses_send_the_full_text_once_and_vote_flips_are_bounded(api: BotApiStandIn,
+                                                                            service: AnswerService) -> None:
+    user = 55501
+    feedback = service.settings.index_dir / "feedback.jsonl"
+
+    async def click(reply: dict, label: str) -> None:
+        count = len(api.called("answerCallbackQuery"))
+        api.click(user, reply, button(reply, label))
+        await api.until(lambda: len(api.called("answerCallbackQuery")) > count)
+
+    async def scenario() -> None:
+        async with running(api, service):
+            reply = await ask(api, user, "三同时是什么？")
+            before = len(api.sent(user))
+            for _ in range(6):
+                await click(reply, "原文")
+            await asyncio.sleep(0.3)
+            assert len(api.sent(user)) - before == 1  # one full text, however often the button is pressed
+            assert api.called("answerCallbackQuery")[-1]["text"] == SOURCES_SENT
+            for n in range(20):
+                await click(reply, "👍" if n % 2 == 0 else "👎")
+
+    play(scenario)
+    key = load_key(feedback.with_suffix(".key"))
+    mine = [json.loads(x) for x in feedback.read_text(encoding="utf-8").splitlines()]
+    assert len([r for r in mine if r["user"] == hash_user(user, key)]) == MAX_VOTE_CHANGES
+
+
 def test_rate_limit_bites(api: BotApiStandIn, service: AnswerService) -> None:
     async def scenario() -> None:
         async with running(api, service, rate_limit=10):
@@ -371,3 +399,20 @@ def test_questions_are_answered_while_an_upload_is_ingested(api: BotApiStandIn, 
         assert "未导入 慢.pdf：解析超时" in final and "知识库现有 1 个文档" in final
 
     play(scenario)
+
+
+def test_long_upload_names_are_shortened_to_a_storable_name() -> None:
+    name = "安全生产" * 40 + ".pdf"  # 483 bytes: more than a file system allows
+    short = safe_name(name)
+    assert short.endswith(".pdf") and len(short.encode("utf-8")) <= 200 and short.startswith("安全生产")
+    assert safe_name("../../etc/passwd.txt") == "passwd.txt" and safe_name("a\x00b.md") == "a_b.md"
+
+
+def test_a_rejected_token_gives_one_line_without_the_token(api: BotApiStandIn, service: AnswerService) -> None:
+    wrong = "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawXyz"
+    env = cli_env(TELEGRAM_BOT_TOKEN=wrong, ANGUI_TELEGRAM_BASE_URL=api.base_url,
+                  ANGUI_INDEX_DIR=str(service.settings.index_dir))
+    got = run_cli("bot", env=env, timeout=120)
+    out = got.stdout + got.stderr
+    assert got.returncode == 1 and "Traceback" not in out and wrong not in out, out
+    assert out.strip().splitlines()[-1].startswith("出错：Telegram 拒绝了机器人令牌")

@@ -214,3 +214,20 @@ def test_the_80_user_questions_give_identical_json_in_three_fresh_processes(corp
     for index, embedding in ((whole, FAST), (seed_index_model, MODEL)):
         first, *others = _three_runs(index, embedding)
         assert all(o == first for o in others), embedding
+
+
+@pytest.mark.slow  # several CLI processes
+def test_bad_settings_and_a_dead_chroma_url_give_one_line_not_a_traceback(seed_copy, tmp_path):
+    for args in (("ask", OLD_QUESTION), ("stats",), ("ingest", str(SEED)), ("doctor",)):
+        got = run_cli(*args, "--index", str(seed_copy), env=cli_env(ANGUI_MAX_FILE_MB="abc"))
+        out = got.stdout + got.stderr
+        assert got.returncode == 1 and "ANGUI_MAX_FILE_MB" in out and "Traceback" not in out, (args, out)
+    dead = cli_env(ANGUI_CHROMA_URL="http://127.0.0.1:9")  # nothing listens on the discard port
+    assert run_cli("ask", OLD_QUESTION, "--index", str(seed_copy), env=dead).returncode == 0  # answering needs no Chroma
+    doc = tmp_path / "新规定.txt"
+    doc.write_text("第一条 企业应当每季度组织一次应急演练。\n", encoding="utf-8")
+    got = run_cli("ingest", str(doc), "--index", str(seed_copy), env=dead)
+    assert got.returncode == 1 and "文档已写入单元数据库" in got.stdout and "Traceback" not in got.stdout + got.stderr
+    assert "新规定.txt" in open_kb(seed_copy).store.documents()  # stored, and answerable
+    doctor = run_cli("doctor", "--index", str(seed_copy), env=dead)
+    assert doctor.returncode == 1 and "✗ Chroma 向量索引" in doctor.stdout and "Traceback" not in doctor.stderr

@@ -367,3 +367,21 @@ def test_iter_files(tmp_path: Path) -> None:
     # a README named explicitly is kept; a file given by name is keyed by its name
     assert iter_files([tmp_path / "README.md"]) == [(tmp_path / "README.md", "README.md")]
     assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".pdf", ".docx", ".doc", ".csv", ".xlsx", ".xls"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", ["第一条 企业应当建立安全生产责任制，落实全员岗位责任。\n" * 10,
+                                  "第一条 企业应当对 LED 照明每 30 天检查一次。\n" * 10])
+def test_utf16_without_bom_is_read(tmp_path: Path, encoding: str, text: str) -> None:
+    path = tmp_path / "规定.txt"
+    path.write_bytes(text.encode(encoding))
+    assert load(path).blocks[0].text == text
+
+
+def test_gbk_and_binary_are_not_taken_for_utf16(tmp_path: Path) -> None:
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes(("第一条 企业应当建立安全生产责任制。\n" * 10).encode("gbk"))
+    assert load(gbk).blocks[0].text.startswith("第一条")
+    binary = tmp_path / "bin.txt"
+    binary.write_bytes(bytes(range(256)) * 40)
+    assert skip_reason(binary) == "二进制内容，不是文本文件"
