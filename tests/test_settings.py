@@ -75,4 +75,4 @@ def test_bad_value_is_named_by_the_cli(tmp_path: Path) -> None:
     from helpers import cli_env, run_cli
 
     proc = run_cli("stats", "--index", str(tmp_path / "idx"), env=cli_env(ANGUI_ALLOWED_USERS="alice"))
-    assert proc.returncode == 1 and "设置有误" in proc.stderr and "allowed_users" in proc.stderr
+    assert proc.returncode == 1 and "设置有误" in proc.stderr and "ANGUI_ALLOWED_USERS" in proc.stderr  # the variable, as the user wrote it
