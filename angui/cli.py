@@ -79,19 +79,22 @@ def ingest(
 
 
 @app.command()
-def remove(doc: Annotated[str, typer.Argument(help="文件名、路径或文档标题")], index: IndexOpt = None) -> None:
+def remove(doc: Annotated[str, typer.Argument(help="文档键（见 angui stats）、文件名或文档标题")], index: IndexOpt = None) -> None:
     """从索引中删除一个文档。"""
     from angui.text import nfkc
+    from angui.writelock import write_lock
 
     kb = _kb(index)
     docs = kb.store.documents()
-    hits = [k for k, m in docs.items() if k == nfkc(Path(doc).name) or m["title"] == doc]
+    hits = [k for k in docs if k == nfkc(doc)] or [k for k, m in docs.items()
+                                                   if Path(k).name == nfkc(Path(doc).name) or m["title"] == doc]
     if len(hits) != 1:
         names = "、".join(hits) if hits else "无"
-        typer.echo(f"无法确定要删除的文档“{doc}”（匹配：{names}）。请用 angui stats 查看文件名。", err=True)
+        typer.echo(f"无法确定要删除的文档“{doc}”（匹配：{names}）。请用 angui stats 查看文档键。", err=True)
         raise typer.Exit(2)
-    n = kb.store.remove(hits[0])
-    kb.lexical()
+    with write_lock(kb.settings.index_dir, kb.settings.write_wait, typer.echo):
+        n = kb.store.remove(hits[0])
+        kb.vectors.sync_or_rebuild(typer.echo)
     typer.echo(f"已删除 {hits[0]}（{n} 个单元）。")
 
 
@@ -130,17 +133,17 @@ def doctor(
 
 @app.command()
 def stats(index: IndexOpt = None) -> None:
-    """列出已入库文档：标题、版本、状态、单元数、来源。"""
+    """列出已入库文档：标题、版本、状态、单元数、文档键（angui remove 用它）。"""
     from rich.console import Console
     from rich.table import Table
 
     docs = _kb(index).store.documents()
-    table = Table("标题", "版本", "状态", "其他版本", "文号", "单元数", "来源", title=f"已入库文档 {len(docs)} 个")
+    table = Table("标题", "版本", "状态", "其他版本", "文号", "单元数", "文档键", title=f"已入库文档 {len(docs)} 个")
     total = 0
     for m in sorted(docs.values(), key=lambda m: (m["family"], m["status"] != "现行", m["title"])):
         others = "、".join(f"{o['edition']}（{o['status']}）" for o in docs.values()
                           if o["family"] == m["family"] and o["fingerprint"] != m["fingerprint"])
-        table.add_row(m["title"], m["edition"], m["status"], others, m["doc_no"], str(m["units"]), m["source"])
+        table.add_row(m["title"], m["edition"], m["status"], others, m["doc_no"], str(m["units"]), m["doc_key"])
         total += int(m["units"])
     Console(width=200).print(table)
     typer.echo(f"合计 {total} 个单元。")

@@ -78,7 +78,8 @@ class Store:
         self._matrix: tuple[tuple[str, ...], DenseMatrix] | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with self._db() as db:
+            db = self._db()
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'state'").fetchall():  # a reader writes nothing
                 db.executescript(_SCHEMA)
                 db.execute("INSERT OR IGNORE INTO state VALUES ('index_id', ?)", (uuid.uuid4().hex[:12],))
                 db.execute("INSERT OR IGNORE INTO state VALUES ('generation', '0')")
