@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -416,3 +417,24 @@ def test_a_rejected_token_gives_one_line_without_the_token(api: BotApiStandIn, s
     out = got.stdout + got.stderr
     assert got.returncode == 1 and "Traceback" not in out and wrong not in out, out
     assert out.strip().splitlines()[-1].startswith("出错：Telegram 拒绝了机器人令牌")
+
+
+@pytest.mark.slow  # a CLI ingest in another process
+def test_the_bot_answers_from_a_document_replaced_by_an_outside_ingest(api: BotApiStandIn, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    doc = tmp_path / "叉车.txt"
+    doc.write_text("第一条 企业应当在三月底前完成叉车年度检验。\n", encoding="utf-8")
+    ingest_into(index, SEED, doc)
+    fresh = open_service(index)
+
+    async def scenario() -> None:
+        async with running(api, fresh):
+            before = await ask(api, 7, "叉车年度检验什么时候完成？")
+            doc.write_text("第一条 企业应当在六月底前完成叉车年度检验。\n", encoding="utf-8")
+            outside = await asyncio.create_subprocess_exec(sys.executable, "-m", "angui", "ingest", str(doc), "--index",
+                                                           str(index), env=cli_env(), stdout=asyncio.subprocess.DEVNULL)
+            assert await outside.wait() == 0
+            after = await ask(api, 7, "叉车年度检验什么时候完成？")
+        assert "三月底" in before["text"] and "六月底" in after["text"] and "三月底" not in after["text"]
+
+    play(scenario)

