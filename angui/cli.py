@@ -78,6 +78,17 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command("bundle-vectors")
+def bundle_vectors(
+    folder: Annotated[Path, typer.Argument(help="随附知识库文件夹（默认 knowledge）")] = Path("knowledge"),
+    index: IndexOpt = None,
+) -> None:
+    """为文件夹中全部单元生成随附向量文件 vectors-<模型>.npz（文件有变动后运行；导入时先装入嵌入缓存）。"""
+    from angui.ingest.bundled import bundle
+
+    bundle(_kb(index), folder, echo=typer.echo)
+
+
 @app.command()
 def remove(doc: Annotated[str, typer.Argument(help="文档键（见 angui stats）、文件名或文档标题")], index: IndexOpt = None) -> None:
     """从索引中删除一个文档。"""

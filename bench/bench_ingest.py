@@ -1,4 +1,5 @@
-"""Benchmark ingest of the whole shared corpus: first run and unchanged re-run.
+"""Benchmark ingest: the whole shared corpus (everything embedded) and the bundled knowledge/ (shipped vectors),
+each as a first run into a fresh index and an unchanged re-run.
 
 Each run is a separate process so peak RSS is its own. Prints a Markdown table; `--readme` also
 writes it into README.md between the `bench:ingest` markers.
@@ -43,15 +44,15 @@ def one_run(corpus: Path, index: Path) -> dict:
     }
 
 
-def table(first: dict, second: dict) -> str:
-    """Markdown table of both runs."""
-    rows = ["| run | files (skipped) | units | embedded | seconds | units/s | parse / embed / store s | peak RSS MB |",
-            "|---|---|---|---|---|---|---|---|"]
-    for name, r in (("first ingest", first), ("unchanged re-ingest", second)):
+def table(runs: list[tuple[str, dict]]) -> str:
+    """Markdown table of the runs."""
+    rows = ["| run | files (skipped) | units | embedded | seconds | units/s | parse / load vectors / embed / store s "
+            "| peak RSS MB |", "|---|---|---|---|---|---|---|---|"]
+    for name, r in runs:
         s = r["split"]
         rows.append(f"| {name} | {r['files']} ({r['skipped']}) | {r['units']} | {r['embedded']} | {r['seconds']} | "
-                    f"{r['units'] / max(r['seconds'], 1e-9):.0f} | {s['parse']} / {s['embed']} / {s['store']} | "
-                    f"{r['peak_rss_mb']} |")
+                    f"{r['units'] / max(r['seconds'], 1e-9):.0f} | {s['parse']} / {s.get('vectors', 0.0)} / {s['embed']} / "
+                    f"{s['store']} | {r['peak_rss_mb']} |")
     return "\n".join(rows)
 
 
@@ -75,13 +76,15 @@ def main() -> None:
         print(json.dumps(one_run(args.corpus, args.child)))
         return
     index = REPO / "data" / "bench" / "ingest"  # kept afterwards: bench_query.py starts from it
-    shutil.rmtree(index, ignore_errors=True)
     runs = []
-    for _ in range(2):
-        out = subprocess.run([sys.executable, __file__, "--corpus", str(args.corpus), "--child", str(index)],
-                             check=True, capture_output=True, text=True).stdout
-        runs.append(json.loads(out.strip().splitlines()[-1]))
-    text = table(*runs) + f"\n\nMachine: {_machine()}; corpus: {args.corpus.name}/ ({runs[0]['files']} files)."
+    for label, folder, where in (("corpus", args.corpus, index), ("knowledge/", REPO / "knowledge", index.with_name("knowledge"))):
+        shutil.rmtree(where, ignore_errors=True)
+        for run in ("first ingest", "unchanged re-ingest"):
+            out = subprocess.run([sys.executable, __file__, "--corpus", str(folder), "--child", str(where)],
+                                 check=True, capture_output=True, text=True).stdout
+            runs.append((f"{label} {run}", json.loads(out.strip().splitlines()[-1])))
+    text = table(runs) + (f"\n\nMachine: {_machine()}; corpus: {args.corpus.name}/ ({runs[0][1]['files']} files); "
+                          f"knowledge/ ({runs[2][1]['files']} files) with its shipped vectors.")
     print(text)
     if args.readme:
         write_readme(text, "ingest")

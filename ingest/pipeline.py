@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +11,8 @@ from tqdm import tqdm
 
 from angui.embeddings import count_uncached, embed_cached
 from angui.ingest.budget import Budget
+from angui.ingest.bundled import load_shipped
+from angui.ingest.dense_texts import embedding_salt, unit_texts
 from angui.ingest.errors import SkipFile
 from angui.ingest.loaders import iter_files, load
 from angui.ingest.metadata import build_meta, load_catalog
@@ -43,7 +44,8 @@ class IngestReport:
 
     files: list[FileResult] = field(default_factory=list)
     embedded: int = 0
-    seconds: dict[str, float] = field(default_factory=lambda: {"parse": 0.0, "embed": 0.0, "store": 0.0})
+    shipped: int = 0  # vectors taken from a shipped vectors file (angui.ingest.bundled)
+    seconds: dict[str, float] = field(default_factory=lambda: {"parse": 0.0, "vectors": 0.0, "embed": 0.0, "store": 0.0})
     index_problem: str = ""  # set when Chroma's derived vector index could not be brought up to date
 
     @property
@@ -58,43 +60,19 @@ class IngestReport:
         """The `angui ingest --json` report."""
         return {"files": [{"path": str(f.path), "status": f.status, "units": f.units, "reason": f.reason,
                            "title": f.title} for f in self.files],
-                "units": self.units, "embedded": self.embedded, "summary": self.summary(),
+                "units": self.units, "embedded": self.embedded, "shipped": self.shipped, "summary": self.summary(),
                 "index_problem": self.index_problem}
 
     def summary(self) -> str:
         """One Chinese summary line."""
         n = {s: sum(f.status == s for f in self.files) for s in ("ok", "unchanged", "skipped")}
         return (f"共 {len(self.files)} 个文件：入库 {n['ok']}，未变化 {n['unchanged']}，跳过 {n['skipped']}；"
-                f"写入 {self.units} 个单元，新嵌入 {self.embedded} 条文本。")
+                f"写入 {self.units} 个单元，新嵌入 {self.embedded} 条文本"
+                + (f"（另有 {self.shipped} 条取自随附向量）。" if self.shipped else "。"))
 
 
-WINDOW_HEAD = 20  # heading characters repeated in front of each later window
-MIN_WINDOW = 20  # a shorter tail is left to lexical search
-WINDOWS_SALT = "win1"  # part of each file's fingerprint: changing how windows are cut re-embeds
-_SERIAL = re.compile(r"^(序号|编号)[：:]\s*\S*\n", re.M)
-_LABEL = re.compile(r"^[^：:\n]{1,12}[：:]", re.M)
-
-
-def _dense_text(unit: Unit) -> tuple[str, str]:
-    """The heading to repeat and the text dense vectors cover (rows give values without labels)."""
-    text = _SERIAL.sub("", unit.text)
-    if unit.kind == "row":
-        text = _LABEL.sub("", text)
-    head = unit.heading if unit.heading and unit.heading not in text[:80] else ""
-    return head, f"{head}\n{text}".strip()
-
-
-def embed_text(unit: Unit, limit: int) -> str:
-    """What the unit's own vector covers: heading and the first `limit` characters."""
-    return _dense_text(unit)[1][:limit]
-
-
-def window_texts(unit: Unit, limit: int) -> list[str]:
-    """Later stretches of a long unit, `limit` characters each with the heading in front, so that dense search
-    sees the whole text (the best window stands for the unit)."""
-    head, full = _dense_text(unit)
-    prefix = f"{head[:WINDOW_HEAD]}\n" if head else ""
-    return [prefix + full[i : i + limit] for i in range(limit, len(full), limit) if len(full[i : i + limit]) >= MIN_WINDOW]
+class Duplicate(SkipFile):
+    """A file whose exact content is already stored under another document key."""
 
 
 def line_for(result: FileResult) -> str:
@@ -102,7 +80,7 @@ def line_for(result: FileResult) -> str:
     if result.status == "ok":
         return f"✓ {result.path}：{result.units} 个单元（{result.title}）"
     if result.status == "unchanged":
-        return f"= {result.path}：未变化，跳过嵌入"
+        return f"= {result.path}：{result.reason or '未变化，跳过嵌入'}"
     return f"✗ {result.path}：已跳过 — {result.reason}"
 
 
@@ -132,6 +110,10 @@ def _ingest(kb: KnowledgeBase, paths: list[Path], echo: Echo, show_progress: boo
                 continue
             meta, units = found
             result.title = meta.title
+        except Duplicate as exc:  # the same content under another name: already answerable, not an error
+            result.status, result.reason = "unchanged", exc.reason
+            echo(line_for(result))
+            continue
         except SkipFile as exc:
             result.status, result.reason = "skipped", exc.reason
             echo(line_for(result))
@@ -145,6 +127,9 @@ def _ingest(kb: KnowledgeBase, paths: list[Path], echo: Echo, show_progress: boo
         pending.append((result, meta, units))
     report.seconds["parse"] = time.perf_counter() - t0
     if pending:
+        t0 = time.perf_counter()
+        report.shipped = load_shipped(kb, [p for p in paths if p.is_dir()] + [kb.settings.catalog.parent])
+        report.seconds["vectors"] = time.perf_counter() - t0
         _embed_and_store(kb, pending, report, echo, show_progress)
     echo(report.summary())
     try:
@@ -159,12 +144,12 @@ def _parse(kb: KnowledgeBase, path: Path, key: str, catalog: dict, budget: Budge
            claimed: dict[str, str]) -> tuple[DocMeta, list[Unit]] | None:
     """Load and parse one file within its budget: its metadata and units, or None when already live."""
     loaded = load(path, budget)
-    meta = build_meta(path, loaded, catalog, salt=f"embed{kb.settings.embed_max_chars}:{WINDOWS_SALT}", doc_key=key)
+    meta = build_meta(path, loaded, catalog, salt=embedding_salt(kb.settings), doc_key=key)
     if kb.store.is_current(meta):
         return None
     twin = claimed.get(meta.fingerprint) or kb.store.key_of(meta.fingerprint)
     if twin:
-        raise SkipFile(f"内容与已入库的 {twin} 完全相同")
+        raise Duplicate(f"与已入库的 {twin} 内容完全相同，不重复入库")
     units = parse_units(loaded)
     budget.units(len(units))
     link_penalties(units)
@@ -174,8 +159,12 @@ def _parse(kb: KnowledgeBase, path: Path, key: str, catalog: dict, budget: Budge
 def _embed_and_store(kb: KnowledgeBase, pending: list, report: IngestReport, echo: Echo, show: bool) -> None:
     """Embed every pending unit under one progress bar, then write document by document (one transaction each)."""
     limit = kb.settings.embed_max_chars
-    texts = [embed_text(u, limit) for _, _, units in pending for u in units]
-    windows = [[(i, w) for i, u in enumerate(units) for w in window_texts(u, limit)] for _, _, units in pending]
+    texts: list[str] = []
+    windows: list[list[tuple[int, str]]] = []
+    for _, _, units in pending:
+        own, wins = unit_texts(units, limit)
+        texts += own
+        windows.append(wins)
     texts += [w for doc in windows for _, w in doc]
     t0 = time.perf_counter()
     todo = count_uncached(kb.cache, texts)

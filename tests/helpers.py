@@ -12,8 +12,9 @@ from pathlib import Path
 from pypdf import PdfWriter
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = REPO / "knowledge"
-CATALOG = SEED / "catalog.toml"
+KNOWLEDGE = REPO / "knowledge"  # the bundled documents (the national texts of ../shared/corpus and the seed)
+SEED = KNOWLEDGE / "seed" / "2022年雨花区工贸行业安全生产监督管理工作要点.txt"  # the founding document
+CATALOG = KNOWLEDGE / "catalog.toml"
 CORPUS = Path(os.environ.get("ANGUI_CORPUS", REPO.parent / "shared" / "corpus"))
 EVAL = REPO.parent / "shared" / "eval"
 FAST = "hash"  # the model-free test embedder (angui.embeddings.HashEmbedder)

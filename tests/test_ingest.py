@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from helpers import CATALOG, SEED, cli_env, ingest_into, open_kb, run_cli, text_pdf, written
+from helpers import CATALOG, KNOWLEDGE, SEED, cli_env, ingest_into, open_kb, run_cli, text_pdf, written
 
 
 def _units(index: Path) -> dict[str, dict]:
@@ -145,16 +145,16 @@ def test_catalog_overrides_file_name(tmp_path):
     assert (meta["title"], meta["status"], meta["edition"]) == ("某某办法", "已废止", "2016原文")
 
 
-def test_editions_and_status_from_names_and_catalog(corpus):
+def test_editions_and_status_from_names_and_catalog():
     from angui.ingest.loaders import load
     from angui.ingest.metadata import build_meta, load_catalog
 
     catalog = load_catalog(CATALOG)
-    rules = corpus / "rules"
+    rules = KNOWLEDGE / "rules"
     new = build_meta(p := rules / "生产安全事故应急预案管理办法(2019修正).md", load(p), catalog)
     old = build_meta(p := rules / "生产安全事故应急预案管理办法(2016原文,已修订).txt", load(p), catalog)
     gone = build_meta(p := rules / "工贸行业重大生产安全事故隐患判定标准(2017版,已废止).txt", load(p), catalog)
-    law = build_meta(p := corpus / "laws" / "安全生产法(2021-06-10).md", load(p), {})
+    law = build_meta(p := KNOWLEDGE / "laws" / "安全生产法(2021-06-10).md", load(p), {})
     assert (new.status, new.edition, old.status, old.edition) == ("现行", "2019修正", "已修订", "2016原文")
     assert new.family == old.family and new.doc_key != old.doc_key
     assert gone.status == "已废止" and gone.edition == "2017版"
@@ -170,8 +170,8 @@ def test_pdf_units_keep_their_page(seed_copy, tmp_path):
     assert "ventilation" in units[0].text
 
 
-def test_stats_links_editions(tmp_path, corpus):
-    rules = corpus / "rules"
+def test_stats_links_editions(tmp_path):
+    rules = KNOWLEDGE / "rules"
     index = tmp_path / "idx"
     ingest_into(index, rules / "生产安全事故应急预案管理办法(2016原文,已修订).txt")
     src = tmp_path / "src"

@@ -22,7 +22,7 @@ from angui.ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load
 from angui.ingest.quality import garbage_reason
 from angui.ingest.structure import parse_units
 
-from helpers import text_pdf, written
+from helpers import KNOWLEDGE, text_pdf, written
 
 MANUAL = "manual/工贸行业较大危险因素辨识与防范指导手册(2016版).csv"
 GARBLED_DOC = "checklists/19 特种设备隐患检查.doc"
@@ -51,20 +51,20 @@ def row_values(blocks: list) -> str:
 # --- real files -------------------------------------------------------------------------------
 
 
-def test_law_markdown_decodes(corpus: Path) -> None:
-    doc = load(corpus / "laws" / "安全生产法(2021-06-10).md")
+def test_law_markdown_decodes() -> None:
+    doc = load(KNOWLEDGE / "laws" / "安全生产法(2021-06-10).md")
     assert doc.kind == "text" and len(doc.blocks) == 1
     text = doc.blocks[0].text
     assert "第二十一条" in text and "\r" not in text and "\u2028" not in text
 
 
-def test_2016_rule_txt(corpus: Path) -> None:
-    doc = load(corpus / "rules" / "生产安全事故应急预案管理办法(2016原文,已修订).txt")
+def test_2016_rule_txt() -> None:
+    doc = load(KNOWLEDGE / "rules" / "生产安全事故应急预案管理办法(2016原文,已修订).txt")
     assert "第一条" in doc.blocks[0].text and doc.blocks[0].page is None
 
 
-def test_manual_csv_rows(corpus: Path) -> None:
-    doc = load(corpus / MANUAL)
+def test_manual_csv_rows() -> None:
+    doc = load(KNOWLEDGE / MANUAL)
     assert doc.kind == "table" and len(doc.blocks) == 1128
     assert [b.loc for b in doc.blocks[:2]] == ["第1行", "第2行"] and doc.blocks[-1].loc == "第1128行"
     first = doc.blocks[0].fields
@@ -189,7 +189,7 @@ def test_xls_that_xls2csv_cannot_read(corpus: Path) -> None:
 def test_garbage_flags_mojibake_only(corpus: Path) -> None:
     converted = subprocess.run(["catdoc", "-d", "utf-8", str(corpus / GARBLED_DOC)], capture_output=True, check=True)
     assert garbage_reason(converted.stdout.decode("utf-8", "replace"))
-    law = (corpus / "laws" / "安全生产法(2021-06-10).md").read_text(encoding="utf-8")
+    law = (KNOWLEDGE / "laws" / "安全生产法(2021-06-10).md").read_text(encoding="utf-8")
     assert garbage_reason(law.encode("gbk").decode("latin-1"))
     assert garbage_reason(law[:300].encode("gbk").decode("latin-1"))
     assert garbage_reason(law.encode("utf-8").decode("gbk", "replace"))  # wrong code page, CJK-looking

@@ -15,6 +15,8 @@ from angui.ingest.structure import parse_units
 from angui.numerals import cn_to_int, int_to_cn
 from angui.schema import Block, LoadedDoc, Unit
 
+from helpers import KNOWLEDGE
+
 SEED = "seed/2022年雨花区工贸行业安全生产监督管理工作要点.txt"
 MANUAL = "manual/工贸行业较大危险因素辨识与防范指导手册(2016版).csv"
 JUDGE = "rules/工贸行业重大生产安全事故隐患判定标准(2017版,已废止).txt"
@@ -149,8 +151,8 @@ def test_page_markers_are_dropped_and_text_rejoined(corpus: Path) -> None:
 # ---------------------------------------------------------------- notices, lists, tables
 
 
-def test_seed_notice(corpus: Path) -> None:
-    units = parse_units(load(corpus, SEED))
+def test_seed_notice() -> None:
+    units = parse_units(load(KNOWLEDGE, SEED))
     groups = by_base(units)
     preface = whole(groups["前言"])
     assert "2022年3月15日" in preface and "区安委会有关成员单位" in preface and "2022年，全区负有" in preface
@@ -185,8 +187,8 @@ def test_judgement_standard_lists(corpus: Path) -> None:
     assert "首页" in by_base(units)["前言"][0].text
 
 
-def test_manual_rows(corpus: Path) -> None:
-    units = parse_units(load_csv(corpus / MANUAL))
+def test_manual_rows() -> None:
+    units = parse_units(load_csv(KNOWLEDGE / MANUAL))
     groups = by_base(units)
     assert len(groups) == 1128 and all(u.kind == "row" for u in units)
     first = groups["第1行"][0]
@@ -212,7 +214,7 @@ def test_locs_unique_in_every_text_file(corpus: Path) -> None:
     for path in sorted([*corpus.glob("laws/*"), *corpus.glob("rules/*"), *corpus.glob("seed/*")]):
         units = parse_units(load(corpus, f"{path.parent.name}/{path.name}"))
         assert units and len({u.loc for u in units}) == len(units), path.name
-    units = parse_units(load_csv(corpus / MANUAL))
+    units = parse_units(load_csv(KNOWLEDGE / MANUAL))
     assert len({u.loc for u in units}) == len(units)
 
 
