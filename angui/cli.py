@@ -232,6 +232,41 @@ def eval_cmd(
 
 
 @app.command()
+def diff(
+    document: Annotated[str, typer.Argument(help="文件名称，如 应急预案管理办法")],
+    index: IndexOpt = None,
+    md: Annotated[bool, typer.Option("--md", help="输出 Markdown")] = False,
+    docx_out: Annotated[Path | None, typer.Option("--docx", help="写入 Word 文件")] = None,
+) -> None:
+    """版本对比：现行文本与被其取代的版本逐条比较（修改、新增、删去，标出改动的字词）。"""
+    from angui.answer.diff import DiffError, compare
+    from angui.export import diff_docx, diff_markdown
+
+    try:
+        result = compare(_kb(index).store, document)
+    except DiffError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    if docx_out:
+        typer.echo(f"已写入 {diff_docx(result, docx_out)}")
+        return
+    typer.echo(diff_markdown(result) if md else render_diff(result))
+
+
+def render_diff(result) -> str:
+    """Plain text for the terminal: one line per changed provision, the marked text under it."""
+    from angui.answer.diff import ADDED, CHANGED, REMOVED
+
+    lines = [f"《{result.title}》{result.old['edition']}（{result.old['status']}）→ {result.current['edition']}（现行）：",
+             f"修改 {len(result.of_kind(CHANGED))} 条，新增 {len(result.of_kind(ADDED))} 条，删去 {len(result.of_kind(REMOVED))} 条，"
+             f"未变 {result.unchanged} 条。（[-删去-] {{+新增+}}）"]
+    for c in result.changes:
+        lines += ["", f"{c.kind} {c.new_loc or c.old_loc}" + (f"（原{c.old_loc}）" if c.old_loc and c.new_loc
+                                                                and c.old_loc != c.new_loc else ""), c.marked]
+    return "\n".join(lines)
+
+
+@app.command()
 def bot(index: IndexOpt = None) -> None:
     """启动 Telegram 机器人（TELEGRAM_BOT_TOKEN；设置 ANGUI_WEBHOOK_URL 时使用 webhook）。"""
     from angui.bot.telegram_app import run
