@@ -232,6 +232,35 @@ def eval_cmd(
 
 
 @app.command()
+def checklist(
+    topic: Annotated[str, typer.Argument(help="检查主题，如 粉尘涉爆、有限空间、动火作业、应急预案")],
+    industry: Annotated[str, typer.Option("--industry", help="行业：冶金、有色、建材、机械、轻工、纺织（筛选手册条目）")] = "",
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    md: Annotated[bool, typer.Option("--md", help="输出 Markdown（含检查结果、备注栏）")] = False,
+    docx_out: Annotated[Path | None, typer.Option("--docx", help="写入 Word 文件")] = None,
+) -> None:
+    """自查检查表：每项写明查什么、要求或方法、依据条款（原文摘录，只用现行文本）。"""
+    from angui.answer.checklist import build
+    from angui.export import checklist_docx, checklist_markdown
+
+    service, _ = _service(index, None)
+    result = build(service.composer.retriever, topic, industry, service.composer.gate)
+    if not result.items:
+        typer.echo(f"知识库中没有找到“{topic}”的检查依据。", err=True)
+        raise typer.Exit(2)
+    if docx_out:
+        typer.echo(f"已写入 {checklist_docx(result, docx_out)}（{len(result.items)} 项）")
+    elif as_json:
+        typer.echo(to_json(result.to_dict(), indent=2))
+    elif md:
+        typer.echo(checklist_markdown(result))
+    else:
+        for n, i in enumerate(result.items, start=1):
+            typer.echo(f"{n}. {i.item}\n   要求：{i.how or '—'}\n   依据：《{i.citation['doc']}》{i.citation['loc']}")
+
+
+@app.command()
 def diff(
     document: Annotated[str, typer.Argument(help="文件名称，如 应急预案管理办法")],
     index: IndexOpt = None,

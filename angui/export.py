@@ -1,4 +1,5 @@
-"""Exports for desk work: Markdown and DOCX of an edition comparison, each with a title, the date and its sources."""
+"""Exports for desk work: Markdown and DOCX of a checklist or an edition comparison, each with a title, the date
+and its sources."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 import time
 from pathlib import Path
 
+from angui.answer.checklist import RESULTS, Checklist
 from angui.answer.diff import ADDED, CHANGED, REMOVED, EditionDiff
 
 _MARK = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
@@ -72,5 +74,48 @@ def diff_docx(diff: EditionDiff, out: Path) -> Path:
     for m in (diff.current, diff.old):
         document.add_paragraph(f"《{m['title']}》{_edition(m)}，{m.get('doc_no') or '文号未注明'}，{m['source']}",
                                style="List Bullet")
+    document.save(out)
+    return out
+
+
+def _cell(text: str) -> str:
+    """Text for one Markdown table cell (no pipes or line breaks)."""
+    return text.replace("|", "｜").replace("\n", "<br>")
+
+
+def checklist_markdown(checklist: Checklist) -> str:
+    """The checklist as a Markdown table to fill in on site: 检查结果 (符合/不符合/不适用) and 备注 per line."""
+    title = f"{checklist.industry}行业" if checklist.industry else ""
+    lines = [f"# {title}{checklist.topic}检查表", "", f"生成日期：{time.strftime('%Y-%m-%d')}    共 {len(checklist.items)} 项", "",
+             f"| 序号 | 检查内容 | 要求 / 方法 | 依据 | 检查结果（{'/'.join(RESULTS)}） | 备注 |", "|---|---|---|---|---|---|"]
+    for n, i in enumerate(checklist.items, start=1):
+        c = i.citation
+        lines.append(f"| {n} | {_cell(i.item)} | {_cell(i.how)} | 《{c['doc']}》{c['loc']} | □符合 □不符合 □不适用 | |")
+    lines += ["", "检查人：__________    被检查单位：__________    日期：__________", "", "## 来源", ""]
+    lines += [f"- 《{c['doc']}》{c['edition']}（{c['status']}）" for c in checklist.sources()]
+    return "\n".join(lines) + "\n"
+
+
+def checklist_docx(checklist: Checklist, out: Path) -> Path:
+    """The checklist as a Word table with 检查结果 and 备注 columns, then the sources."""
+    import docx
+
+    document = docx.Document()
+    title = f"{checklist.industry}行业" if checklist.industry else ""
+    document.add_heading(f"{title}{checklist.topic}检查表", level=1)
+    document.add_paragraph(f"生成日期：{time.strftime('%Y-%m-%d')}    共 {len(checklist.items)} 项")
+    table = document.add_table(rows=1, cols=6)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ("序号", "检查内容", "要求 / 方法", "依据", "检查结果", "备注")):
+        cell.text = text
+    for n, i in enumerate(checklist.items, start=1):
+        row = table.add_row().cells
+        values = (str(n), i.item, i.how, f"《{i.citation['doc']}》{i.citation['loc']}", "□符合 □不符合 □不适用", "")
+        for cell, text in zip(row, values):
+            cell.text = text
+    document.add_paragraph("检查人：__________    被检查单位：__________    日期：__________")
+    document.add_heading("来源", level=2)
+    for c in checklist.sources():
+        document.add_paragraph(f"《{c['doc']}》{c['edition']}（{c['status']}）", style="List Bullet")
     document.save(out)
     return out
