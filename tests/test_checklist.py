@@ -8,7 +8,8 @@ import json
 import docx
 import pytest
 
-from angui.answer.checklist import build, row_fields
+from angui.answer.checklist import build
+from angui.answer.sentences import fields
 from angui.export import checklist_docx, checklist_markdown
 
 from helpers import KNOWLEDGE, ingest_into, open_service, run_cli
@@ -50,7 +51,7 @@ def test_every_quote_is_verbatim_and_current(service):
 def test_metallurgy_checklist_draws_on_the_manuals_metallurgy_rows(service):
     checklist = build(service.composer.retriever, "煤气", "冶金")
     rows = [i for i in checklist.items if i.citation["doc"] == "工贸行业较大危险因素辨识与防范指导手册"]
-    assert len(rows) >= 8 and all("冶金" in row_fields(i.citation["text"])["行业"] for i in rows)
+    assert len(rows) >= 8 and all("冶金" in fields(i.citation["text"])["行业"] for i in rows)
     assert all(i.how for i in rows)  # 主要防范措施 says how
 
 
