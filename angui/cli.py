@@ -261,6 +261,32 @@ def checklist(
 
 
 @app.command()
+def quiz(
+    topic: Annotated[str, typer.Argument(help="主题，如 有限空间、应急预案")],
+    n: Annotated[int, typer.Option("--n", min=1, max=50, help="题数")] = 10,
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    md: Annotated[bool, typer.Option("--md", help="输出 Markdown（答案另起一页）")] = False,
+    docx_out: Annotated[Path | None, typer.Option("--docx", help="写入 Word 文件")] = None,
+) -> None:
+    """出题：填空与单选题，答案均为所引条文原文，附依据。"""
+    from angui.answer.quiz import build
+    from angui.export import quiz_docx, quiz_markdown
+
+    service, _ = _service(index, None)
+    result = build(service.composer.retriever, topic, n, service.composer.gate)
+    if not result.questions:
+        typer.echo(f"知识库中没有找到可用于“{topic}”出题的条文。", err=True)
+        raise typer.Exit(2)
+    if docx_out:
+        typer.echo(f"已写入 {quiz_docx(result, docx_out)}（{len(result.questions)} 题）")
+    elif as_json:
+        typer.echo(to_json(result.to_dict(), indent=2))
+    else:
+        typer.echo(quiz_markdown(result) if md else quiz_markdown(result).replace('<div style="page-break-before: always"></div>\n', ""))
+
+
+@app.command()
 def diff(
     document: Annotated[str, typer.Argument(help="文件名称，如 应急预案管理办法")],
     index: IndexOpt = None,

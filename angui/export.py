@@ -1,5 +1,5 @@
-"""Exports for desk work: Markdown and DOCX of a checklist or an edition comparison, each with a title, the date
-and its sources."""
+"""Exports for desk work: Markdown and DOCX of a checklist, a quiz (with its answer key) or an edition comparison,
+each with a title, the date and its sources."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from angui.answer.checklist import RESULTS, Checklist
 from angui.answer.diff import ADDED, CHANGED, REMOVED, EditionDiff
+from angui.answer.quiz import Question, Quiz
 
 _MARK = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
 
@@ -117,5 +118,49 @@ def checklist_docx(checklist: Checklist, out: Path) -> Path:
     document.add_heading("来源", level=2)
     for c in checklist.sources():
         document.add_paragraph(f"《{c['doc']}》{c['edition']}（{c['status']}）", style="List Bullet")
+    document.save(out)
+    return out
+
+
+def _options(question: Question) -> list[str]:
+    return [f"{letter}. {option}" for letter, option in zip("ABCD", question.options)]
+
+
+def _answer(question: Question) -> str:
+    if question.options:
+        return f"{'ABCD'[question.options.index(question.answer)]}. {question.answer}"
+    return question.answer
+
+
+def quiz_markdown(quiz: Quiz) -> str:
+    """The questions, then an answer key on its own page: answer, explanation and the clause."""
+    lines = [f"# {quiz.topic} 练习题", "", f"生成日期：{time.strftime('%Y-%m-%d')}    共 {len(quiz.questions)} 题", ""]
+    for n, q in enumerate(quiz.questions, start=1):
+        lines += [f"{n}. （{q.type}）{q.question}", ""] + [f"   {o}" for o in _options(q)] + ([""] if q.options else [])
+    lines += ['<div style="page-break-before: always"></div>', "", "## 答案与依据", ""]
+    for n, q in enumerate(quiz.questions, start=1):
+        c = q.citation
+        lines += [f"{n}. {_answer(q)}", f"   依据：{q.explanation}（{c['edition']}，{c['status']}）", ""]
+    return "\n".join(lines) + "\n"
+
+
+def quiz_docx(quiz: Quiz, out: Path) -> Path:
+    """The questions, a page break, then the answer key with each answer's clause."""
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    document = docx.Document()
+    document.add_heading(f"{quiz.topic} 练习题", level=1)
+    document.add_paragraph(f"生成日期：{time.strftime('%Y-%m-%d')}    共 {len(quiz.questions)} 题")
+    for n, q in enumerate(quiz.questions, start=1):
+        document.add_paragraph(f"{n}. （{q.type}）{q.question}")
+        for option in _options(q):
+            document.add_paragraph(option)
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    document.add_heading("答案与依据", level=2)
+    for n, q in enumerate(quiz.questions, start=1):
+        c = q.citation
+        document.add_paragraph(f"{n}. {_answer(q)}")
+        document.add_paragraph(f"依据：{q.explanation}（{c['edition']}，{c['status']}）")
     document.save(out)
     return out
