@@ -232,96 +232,6 @@ def eval_cmd(
 
 
 @app.command()
-def checklist(
-    topic: Annotated[str, typer.Argument(help="检查主题，如 粉尘涉爆、有限空间、动火作业、应急预案")],
-    industry: Annotated[str, typer.Option("--industry", help="行业：冶金、有色、建材、机械、轻工、纺织（筛选手册条目）")] = "",
-    index: IndexOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
-    md: Annotated[bool, typer.Option("--md", help="输出 Markdown（含检查结果、备注栏）")] = False,
-    docx_out: Annotated[Path | None, typer.Option("--docx", help="写入 Word 文件")] = None,
-) -> None:
-    """自查检查表：每项写明查什么、要求或方法、依据条款（原文摘录，只用现行文本）。"""
-    from angui.answer.checklist import build
-    from angui.export import checklist_docx, checklist_markdown
-
-    service, _ = _service(index, None)
-    result = build(service.composer.retriever, topic, industry, service.composer.gate)
-    if not result.items:
-        typer.echo(f"知识库中没有找到“{topic}”的检查依据。", err=True)
-        raise typer.Exit(2)
-    if docx_out:
-        typer.echo(f"已写入 {checklist_docx(result, docx_out)}（{len(result.items)} 项）")
-    elif as_json:
-        typer.echo(to_json(result.to_dict(), indent=2))
-    elif md:
-        typer.echo(checklist_markdown(result))
-    else:
-        for n, i in enumerate(result.items, start=1):
-            typer.echo(f"{n}. {i.item}\n   要求：{i.how or '—'}\n   依据：《{i.citation['doc']}》{i.citation['loc']}")
-
-
-@app.command()
-def quiz(
-    topic: Annotated[str, typer.Argument(help="主题，如 有限空间、应急预案")],
-    n: Annotated[int, typer.Option("--n", min=1, max=50, help="题数")] = 10,
-    index: IndexOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
-    md: Annotated[bool, typer.Option("--md", help="输出 Markdown（答案另起一页）")] = False,
-    docx_out: Annotated[Path | None, typer.Option("--docx", help="写入 Word 文件")] = None,
-) -> None:
-    """出题：填空与单选题，答案均为所引条文原文，附依据。"""
-    from angui.answer.quiz import build
-    from angui.export import quiz_docx, quiz_markdown
-
-    service, _ = _service(index, None)
-    result = build(service.composer.retriever, topic, n, service.composer.gate)
-    if not result.questions:
-        typer.echo(f"知识库中没有找到可用于“{topic}”出题的条文。", err=True)
-        raise typer.Exit(2)
-    if docx_out:
-        typer.echo(f"已写入 {quiz_docx(result, docx_out)}（{len(result.questions)} 题）")
-    elif as_json:
-        typer.echo(to_json(result.to_dict(), indent=2))
-    else:
-        typer.echo(quiz_markdown(result) if md else quiz_markdown(result).replace('<div style="page-break-before: always"></div>\n', ""))
-
-
-@app.command()
-def diff(
-    document: Annotated[str, typer.Argument(help="文件名称，如 应急预案管理办法")],
-    index: IndexOpt = None,
-    md: Annotated[bool, typer.Option("--md", help="输出 Markdown")] = False,
-    docx_out: Annotated[Path | None, typer.Option("--docx", help="写入 Word 文件")] = None,
-) -> None:
-    """版本对比：现行文本与被其取代的版本逐条比较（修改、新增、删去，标出改动的字词）。"""
-    from angui.answer.diff import DiffError, compare
-    from angui.export import diff_docx, diff_markdown
-
-    try:
-        result = compare(_kb(index).store, document)
-    except DiffError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
-    if docx_out:
-        typer.echo(f"已写入 {diff_docx(result, docx_out)}")
-        return
-    typer.echo(diff_markdown(result) if md else render_diff(result))
-
-
-def render_diff(result) -> str:
-    """Plain text for the terminal: one line per changed provision, the marked text under it."""
-    from angui.answer.diff import ADDED, CHANGED, REMOVED
-
-    lines = [f"《{result.title}》{result.old['edition']}（{result.old['status']}）→ {result.current['edition']}（现行）：",
-             f"修改 {len(result.of_kind(CHANGED))} 条，新增 {len(result.of_kind(ADDED))} 条，删去 {len(result.of_kind(REMOVED))} 条，"
-             f"未变 {result.unchanged} 条。（[-删去-] {{+新增+}}）"]
-    for c in result.changes:
-        lines += ["", f"{c.kind} {c.new_loc or c.old_loc}" + (f"（原{c.old_loc}）" if c.old_loc and c.new_loc
-                                                                and c.old_loc != c.new_loc else ""), c.marked]
-    return "\n".join(lines)
-
-
-@app.command()
 def bot(index: IndexOpt = None) -> None:
     """启动 Telegram 机器人（TELEGRAM_BOT_TOKEN；设置 ANGUI_WEBHOOK_URL 时使用 webhook）。"""
     from angui.bot.telegram_app import run
@@ -375,3 +285,6 @@ def mask_secrets(text: str) -> str:
     if len(token) >= 8:
         text = text.replace(token, "<TOKEN>")
     return re.sub(r"\d{5,}:[\w-]{20,}", "<TOKEN>", text)
+
+
+from angui import cli_desk  # noqa: E402,F401  (registers checklist, quiz, outline and diff on `app`)

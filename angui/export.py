@@ -1,5 +1,5 @@
-"""Exports for desk work: Markdown and DOCX of a checklist, a quiz (with its answer key) or an edition comparison,
-each with a title, the date and its sources."""
+"""Exports for desk work: Markdown and DOCX of a checklist, a quiz (with its answer key), a course outline or an
+edition comparison, each with a title, the date and its sources."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from angui.answer.checklist import RESULTS, Checklist
 from angui.answer.diff import ADDED, CHANGED, REMOVED, EditionDiff
+from angui.answer.outline import Outline
 from angui.answer.quiz import Question, Quiz
 
 _MARK = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
@@ -162,5 +163,38 @@ def quiz_docx(quiz: Quiz, out: Path) -> Path:
         c = q.citation
         document.add_paragraph(f"{n}. {_answer(q)}")
         document.add_paragraph(f"依据：{q.explanation}（{c['edition']}，{c['status']}）")
+    document.save(out)
+    return out
+
+
+def outline_markdown(outline: Outline) -> str:
+    """The outline: a section per teaching step, each key provision quoted with its clause."""
+    lines = [f"# {outline.topic} 课程大纲", "", f"生成日期：{time.strftime('%Y-%m-%d')}", ""]
+    for section, entries in outline.sections.items():
+        if not entries:
+            continue
+        lines += [f"## {section}", ""]
+        for e in entries:
+            note = f"（易发生：{e.note}）" if e.note else ""
+            lines.append(f"- {e.quote}{note} ——《{e.citation['doc']}》{e.citation['loc']}")
+        lines.append("")
+    sources = {(e.citation["doc"], e.citation["edition"], e.citation["status"]) for e in outline.lines}
+    lines += ["## 来源", ""] + [f"- 《{d}》{ed}（{st}）" for d, ed, st in sorted(sources)]
+    return "\n".join(lines) + "\n"
+
+
+def outline_docx(outline: Outline, out: Path) -> Path:
+    """The outline as a Word file: headings per section, a bullet per provision with its clause."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading(f"{outline.topic} 课程大纲", level=1)
+    document.add_paragraph(f"生成日期：{time.strftime('%Y-%m-%d')}")
+    for section, entries in outline.sections.items():
+        if entries:
+            document.add_heading(section, level=2)
+            for e in entries:
+                note = f"（易发生：{e.note}）" if e.note else ""
+                document.add_paragraph(f"{e.quote}{note} ——《{e.citation['doc']}》{e.citation['loc']}", style="List Bullet")
     document.save(out)
     return out

@@ -81,3 +81,29 @@ def test_cli_checklist_json_contract(knowledge_index):
     assert set(item["citation"]) == {"doc", "edition", "status", "loc", "text", "source"}
     none = run_cli("checklist", "春节联欢晚会", "--index", str(knowledge_index))
     assert none.returncode == 2 and "没有找到" in none.stderr
+
+
+def test_outline_sections_in_teaching_order_every_line_cited(service, tmp_path):
+    from angui.answer.outline import SECTIONS
+    from angui.answer.outline import build as outline
+    from angui.export import outline_docx, outline_markdown
+
+    result = outline(service.composer.retriever, "粉尘涉爆", service.composer.gate)
+    assert list(result.sections) == list(SECTIONS)
+    filled = [s for s, lines in result.sections.items() if lines]
+    assert len(filled) >= 4 and filled == sorted(filled, key=SECTIONS.index)
+    for line in result.lines:
+        assert line.quote in line.citation["text"] and line.citation["status"] == "现行"
+    penalties = result.sections[SECTIONS[3]]
+    assert penalties and all(any(w in line.quote for w in ("罚款", "责令", "处分")) for line in penalties)
+    md = outline_markdown(result)
+    assert all(s in md for s in filled) and md.count("——《") == len(result.lines)
+    document = docx.Document(str(outline_docx(result, tmp_path / "outline.docx")))
+    assert sum("——《" in p.text for p in document.paragraphs) == len(result.lines)
+
+
+def test_cli_outline_and_refusal(knowledge_index):
+    got = run_cli("outline", "应急预案", "--index", str(knowledge_index))
+    assert got.returncode == 0 and "# 应急预案 课程大纲" in got.stdout and "## 来源" in got.stdout
+    none = run_cli("outline", "春节联欢晚会", "--index", str(knowledge_index))
+    assert none.returncode == 2
