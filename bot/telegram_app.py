@@ -44,6 +44,7 @@ from angui.bot.answer_cache import AnswerCache, CachedAnswer
 from angui.bot.context import CONTEXT_TYPES, STATE_KEY, BotContext, BotState
 from angui.bot.feedback import FeedbackStore
 from angui.bot.ratelimit import RateLimiter
+from angui.bot.telegram_desk import check_command, diff_command, outline_command, quiz_command
 from angui.bot.telegram_format import render_answer, render_fulltext, render_more, render_sources, split_message
 from angui.bot.telegram_texts import (
     ADMIN_HELP,
@@ -289,6 +290,10 @@ def build_application(settings: Settings, service: AnswerService) -> Application
     application.add_handler(CommandHandler("ask", ask_command))
     application.add_handler(CommandHandler("sources", sources))
     application.add_handler(CommandHandler("reload", reload_index))
+    application.add_handler(CommandHandler("check", check_command))
+    application.add_handler(CommandHandler("quiz", quiz_command))
+    application.add_handler(CommandHandler("outline", outline_command))
+    application.add_handler(CommandHandler("diff", diff_command))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.Document.ALL,
                                            on_document))

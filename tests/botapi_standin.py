@@ -263,6 +263,27 @@ class BotApiStandIn:
         return self._bot_message(params, document={"file_id": file_id, "file_unique_id": f"u{file_id}",
                                                    "file_name": name, "file_size": len(content)})
 
+    def _api_sendPoll(self, params: dict) -> dict:
+        options = params.get("options")
+        options = json.loads(options) if isinstance(options, str) else options or []
+        texts = [o["text"] if isinstance(o, dict) else str(o) for o in options]
+        question = str(params.get("question", ""))
+        if not 1 <= len(question) <= 300 or not 2 <= len(texts) <= 10 or any(not 1 <= len(t) <= 100 for t in texts):
+            raise ApiError(400, "Bad Request: poll question or options out of range")
+        ids = params.get("correct_option_ids")
+        ids = json.loads(ids) if isinstance(ids, str) else ids or []
+        if params.get("type") == "quiz" and (len(ids) != 1 or not 0 <= int(ids[0]) < len(texts)):
+            raise ApiError(400, "Bad Request: wrong correct option id")
+        if len(str(params.get("explanation", ""))) > 200:
+            raise ApiError(400, "Bad Request: poll explanation is too long")
+        poll = {"id": f"poll-{next(self._ids)}", "question": question, "type": params.get("type", "regular"),
+                "options": [{"text": t, "voter_count": 0, "persistent_id": f"o{i}"} for i, t in enumerate(texts)],
+                "correct_option_ids": ids,
+                "explanation": params.get("explanation"), "total_voter_count": 0, "is_closed": False,
+                "is_anonymous": params.get("is_anonymous") in (True, "true", "True"), "allows_multiple_answers": False,
+                "allows_revoting": False, "members_only": False}
+        return self._bot_message(params, poll=poll)
+
     def _api_getFile(self, params: dict) -> dict:
         file_id = params["file_id"]
         if file_id not in self.files:

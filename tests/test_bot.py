@@ -6,18 +6,16 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from telegram.ext import Application
+from bot_helpers import play, running
 
 from angui.answer.model import Answer, Citation, Statement
 from angui.answer.service import AnswerService
 from angui.bot.feedback import hash_user, load_key
 from angui.bot.ratelimit import RateLimiter
-from angui.bot.telegram_app import MAX_VOTE_CHANGES, build_application
+from angui.bot.telegram_app import MAX_VOTE_CHANGES
 from angui.bot.telegram_format import render_answer, split_message
 from angui.bot.telegram_texts import ADMIN_ONLY, ERROR_TEXT, REFUSAL, SOURCES_SENT, UPLOAD_REFUSED
 from angui.bot.telegram_upload import safe_name, upload_problem
@@ -48,27 +46,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
 def api() -> BotApiStandIn:
     with BotApiStandIn() as standin:
         yield standin
-
-
-@asynccontextmanager
-async def running(api: BotApiStandIn, service: AnswerService, **overrides: object) -> AsyncIterator[Application]:
-    """The real Application polling the stand-in, as run_polling would run it, stopped on exit."""
-    settings = service.settings.model_copy(update={"telegram_bot_token": api.token,
-                                                   "telegram_base_url": api.base_url, **overrides})
-    app = build_application(settings, service)
-    async with app:
-        await app.post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0)
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
-
-
-def play(scenario: Callable[[], Awaitable[None]], limit: float = 120) -> None:
-    asyncio.run(asyncio.wait_for(scenario(), limit))
 
 
 def answers(api: BotApiStandIn, chat: int) -> list[dict]:
@@ -110,7 +87,8 @@ def test_allowed_user_gets_cited_answer(api: BotApiStandIn, service: AnswerServi
         assert "《" in reply["text"] and "[1]" in reply["text"] and "依据" in reply["text"]
         assert reply["text"] in [p["text"] for p in api.called("sendMessage") if p.get("parse_mode") == "HTML"]
         assert {"chat_id": "100", "action": "typing"}.items() <= api.called("sendChatAction")[0].items()
-        assert [c["command"] for c in api.called("setMyCommands")[0]["commands"]] == ["ask", "sources", "help", "start"]
+        assert [c["command"] for c in api.called("setMyCommands")[0]["commands"]] == ["ask", "check", "quiz", "outline",
+                                                                                      "diff", "sources", "help", "start"]
         assert not api.errors()
 
     play(scenario)
