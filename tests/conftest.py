@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CORPUS, MODEL, SEED, ingest_into
+from helpers import CORPUS, KNOWLEDGE, MODEL, SEED, ingest_into
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +40,11 @@ def seed_copy(seed_index, tmp_path) -> Path:
     dest = tmp_path / "index"
     shutil.copytree(seed_index, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def knowledge_index(tmp_path_factory) -> Path:
+    """An index of the whole bundled knowledge/ over the test embedder (built once per session; do not change it)."""
+    index = tmp_path_factory.mktemp("knowledge") / "index"
+    ingest_into(index, KNOWLEDGE)
+    return index

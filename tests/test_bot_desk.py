@@ -11,16 +11,14 @@ import pytest
 from test_bot import play, running
 
 from botapi_standin import BotApiStandIn
-from helpers import KNOWLEDGE, ingest_into, open_service
+from helpers import open_service
 
 USER = 4242
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    index = tmp_path_factory.mktemp("desk") / "index"
-    ingest_into(index, KNOWLEDGE)
-    return open_service(index)
+def service(knowledge_index):
+    return open_service(knowledge_index)
 
 
 @pytest.fixture

@@ -12,17 +12,10 @@ from angui.answer.checklist import build
 from angui.answer.sentences import fields
 from angui.export import checklist_docx, checklist_markdown
 
-from helpers import KNOWLEDGE, ingest_into, open_service, run_cli
+from helpers import open_service, run_cli
 
 DUST_LIST = ["粉尘防爆安全生产责任制和相关安全管理制度的建立、落实情况", "粉尘爆炸风险清单和辨识管控信息档案",
              "粉尘爆炸事故隐患排查治理台账", "粉尘清理和处置记录", "粉尘防爆专项安全生产教育和培训记录", "应急预案的制定、演练情况"]
-
-
-@pytest.fixture(scope="module")
-def knowledge_index(tmp_path_factory):
-    index = tmp_path_factory.mktemp("knowledge") / "index"
-    ingest_into(index, KNOWLEDGE)
-    return index
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +65,7 @@ def test_exports_hold_every_item_its_source_and_a_result_column(service, tmp_pat
     assert all(r[3] == f"《{i.citation['doc']}》{i.citation['loc']}" for r, i in zip(rows, checklist.items))
 
 
+@pytest.mark.slow  # CLI processes
 def test_cli_checklist_json_contract(knowledge_index):
     got = run_cli("checklist", "粉尘涉爆", "--json", "--index", str(knowledge_index))
     data = json.loads(got.stdout)
@@ -102,6 +96,7 @@ def test_outline_sections_in_teaching_order_every_line_cited(service, tmp_path):
     assert sum("——《" in p.text for p in document.paragraphs) == len(result.lines)
 
 
+@pytest.mark.slow  # CLI processes
 def test_cli_outline_and_refusal(knowledge_index):
     got = run_cli("outline", "应急预案", "--index", str(knowledge_index))
     assert got.returncode == 0 and "# 应急预案 课程大纲" in got.stdout and "## 来源" in got.stdout

@@ -65,6 +65,7 @@ def test_markdown_and_docx_exports_hold_every_change_and_both_sources(rules_inde
     assert "应当" in struck
 
 
+@pytest.mark.slow  # CLI processes
 def test_cli_diff(rules_index, tmp_path):
     got = run_cli("diff", "应急预案管理办法", "--index", str(rules_index))
     assert got.returncode == 0 and "修改 第二十一条" in got.stdout

@@ -15,13 +15,6 @@ from helpers import KNOWLEDGE, MODEL, ingest_into, open_service, run_cli
 
 
 @pytest.fixture(scope="module")
-def knowledge_index(tmp_path_factory):
-    index = tmp_path_factory.mktemp("knowledge") / "index"
-    ingest_into(index, KNOWLEDGE)
-    return index
-
-
-@pytest.fixture(scope="module")
 def service(knowledge_index):
     return open_service(knowledge_index)
 
@@ -82,6 +75,7 @@ def test_exports_put_the_answer_key_after_the_questions(service, tmp_path):
     assert any("w:br" in p._p.xml and 'w:type="page"' in p._p.xml for p in document.paragraphs)
 
 
+@pytest.mark.slow  # CLI processes
 def test_cli_quiz_json_contract(knowledge_index):
     got = run_cli("quiz", "应急预案", "--n", "5", "--json", "--index", str(knowledge_index))
     data = json.loads(got.stdout)
