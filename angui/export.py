@@ -90,7 +90,11 @@ def checklist_markdown(checklist: Checklist) -> str:
     title = f"{checklist.industry}行业" if checklist.industry else ""
     lines = [f"# {title}{checklist.topic}检查表", "", f"生成日期：{time.strftime('%Y-%m-%d')}    共 {len(checklist.items)} 项", "",
              f"| 序号 | 检查内容 | 要求 / 方法 | 依据 | 检查结果（{'/'.join(RESULTS)}） | 备注 |", "|---|---|---|---|---|---|"]
+    group = None
     for n, i in enumerate(checklist.items, start=1):
+        if i.group != group:
+            group = i.group
+            lines.append(f"| | **{_cell(group)}** | | | | |")
         c = i.citation
         lines.append(f"| {n} | {_cell(i.item)} | {_cell(i.how)} | 《{c['doc']}》{c['loc']} | □符合 □不符合 □不适用 | |")
     lines += ["", "检查人：__________    被检查单位：__________    日期：__________", "", "## 来源", ""]
@@ -110,7 +114,12 @@ def checklist_docx(checklist: Checklist, out: Path) -> Path:
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ("序号", "检查内容", "要求 / 方法", "依据", "检查结果", "备注")):
         cell.text = text
+    group = None
     for n, i in enumerate(checklist.items, start=1):
+        if i.group != group:
+            group = i.group
+            header = table.add_row().cells
+            header[0].merge(header[-1]).text = group
         row = table.add_row().cells
         values = (str(n), i.item, i.how, f"《{i.citation['doc']}》{i.citation['loc']}", "□符合 □不符合 □不适用", "")
         for cell, text in zip(row, values):

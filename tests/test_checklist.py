@@ -60,7 +60,9 @@ def test_exports_hold_every_item_its_source_and_a_result_column(service, tmp_pat
     out = checklist_docx(checklist, tmp_path / "check.docx")
     table = docx.Document(str(out)).tables[0]
     assert [c.text for c in table.rows[0].cells] == ["序号", "检查内容", "要求 / 方法", "依据", "检查结果", "备注"]
-    rows = [[c.text for c in r.cells] for r in table.rows[1:]]
+    rows = [[c.text for c in r.cells] for r in table.rows[1:] if r.cells[0].text != r.cells[1].text]  # not group rows
+    groups = [r.cells[0].text for r in table.rows[1:] if r.cells[0].text == r.cells[-1].text]
+    assert groups == list(dict.fromkeys(i.group for i in checklist.items))  # each group once, as a header row
     assert [r[1] for r in rows] == [i.item for i in checklist.items]
     assert all(r[3] == f"《{i.citation['doc']}》{i.citation['loc']}" for r, i in zip(rows, checklist.items))
 

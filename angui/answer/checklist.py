@@ -99,5 +99,11 @@ def build(retriever: Retriever, topic: str, industry: str = "", gate: Gate | Non
             seen.append(grams)
             out.items.append(item)
             if len(out.items) == MAX_ITEMS:
-                return out
+                break
+        if len(out.items) == MAX_ITEMS:
+            break
+    first = {}
+    for n, item in enumerate(out.items):
+        first.setdefault(item.group, n)
+    out.items.sort(key=lambda i: first[i.group])  # stable: each group's items together, in inspection order
     return out
