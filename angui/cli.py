@@ -17,6 +17,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="安规助手：带出处的安全生产法规问答。出错时只显示一行原因；加 --debug 显示完整的错误堆栈。")
 DEBUG_FLAG = "--debug"
 DEBUG = False  # set by main() when --debug is on the command line
+VERIFIED = "—— 核验后的答案（未通过核验的句子已删去）——"
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="索引目录（默认 ANGUI_INDEX_DIR 或 ./data/index）")]
 KOpt = Annotated[int | None, typer.Option("-k", help=f"引用条数（默认 ANGUI_ANSWER_K 或 {DEFAULT_K}）")]
@@ -174,17 +175,23 @@ def ask(
     index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
     k: KOpt = None,
+    llm: Annotated[bool, typer.Option("--llm", help="由大模型组织答案（ANGUI_LLM_*），逐句核验；默认看 ANGUI_ANSWER_MODE")] = False,
 ) -> None:
     """提问：给出带出处的答案。"""
     import sys
 
     service, k = _service(index, k)
+    use_llm = llm or service.settings.answer_mode == "llm"
     if question == "-":
         for line in sys.stdin:
             if line.strip():
-                typer.echo(to_json(service.ask(line.strip(), k).to_dict()))
+                typer.echo(to_json(service.ask(line.strip(), k, llm=use_llm).to_dict()))
         return
-    answer = service.ask(question, k)
+    if use_llm and not as_json:  # the reply streams as it comes, then the verified answer
+        answer = service.ask(question, k, llm=True, on_token=lambda piece: typer.echo(piece, nl=False))
+        typer.echo(f"\n\n{VERIFIED}\n{render_text(answer)}")
+        return
+    answer = service.ask(question, k, llm=use_llm)
     typer.echo(to_json(answer.to_dict(), indent=2) if as_json else render_text(answer))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlparse
 
 from pydantic import AliasChoices, Field, field_validator
@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     catalog: Path = Path("knowledge/catalog.toml")
     embed_max_chars: int = Field(default=DEFAULT_EMBED_MAX_CHARS, description="dense vectors cover a unit's first N chars")
     answer_k: int = DEFAULT_K
+
+    # LLM-written answers (langchain's ChatOpenAI against any OpenAI-compatible endpoint)
+    answer_mode: Literal["extractive", "llm"] = "extractive"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 30.0
+    llm_retries: int = 1
 
     # Telegram bot
     telegram_bot_token: str = Field(default="", validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN",

@@ -7,6 +7,7 @@ it; 👍/👎 store feedback. Answers run on one worker thread; an admin upload 
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import math
@@ -67,6 +68,7 @@ from angui.bot.telegram_texts import (
     THANKS,
     TOKEN_REJECTED,
     UPLOAD_REFUSED,
+    WRITING,
 )
 from angui.bot.telegram_upload import ingest_upload, safe_name, upload_dir, upload_problem, upload_reply
 from angui.settings import Settings
@@ -75,6 +77,8 @@ logger = logging.getLogger(__name__)
 
 VOTES = {"up": "👍", "down": "👎"}
 FEEDBACK_FILE = "feedback.jsonl"
+STREAM_EVERY_S = 1.5  # Telegram allows about one edit of a message per second
+MAX_STREAMED = 4000  # characters of a streaming reply shown before it is verified
 MAX_VOTE_CHANGES = 3  # votes recorded per user and answer (a first vote and two changes of mind)
 
 
@@ -113,9 +117,34 @@ async def _answer(update: Update, context: BotContext, question: str) -> None:
         await message.reply_text(SLOW_DOWN.format(seconds=math.ceil(wait), limit=state.limiter.limit))
         return
     await message.chat.send_action(ChatAction.TYPING)
+    if state.settings.answer_mode == "llm":
+        await _streamed(message, state, question)
+        return
     answer = await state.work(state.service.ask, question, state.settings.answer_k)
     key = state.cache.put(CachedAnswer(answer))
     await _send_html(message.reply_text, render_answer(answer), _keyboard(key, answer.found))
+
+
+async def _streamed(message: Message, state: BotState, question: str) -> None:
+    """LLM mode: one message shows the reply as it streams (edited at most every STREAM_EVERY_S), then becomes
+    the verified answer with its buttons."""
+    pieces: list[str] = []
+    shown = WRITING
+    status = await message.reply_text(shown)
+    job = asyncio.ensure_future(state.work(state.service.ask, question, state.settings.answer_k, True, pieces.append))
+    while not job.done():
+        await asyncio.wait([job], timeout=STREAM_EVERY_S)
+        text = "".join(pieces)[:MAX_STREAMED]
+        if text.strip() and text != shown and not job.done():
+            shown = text
+            await status.edit_text(f"{text}……")
+    answer = job.result()
+    key = state.cache.put(CachedAnswer(answer))
+    parts = split_message(render_answer(answer))
+    markup = _keyboard(key, answer.found)
+    await status.edit_text(parts[0], parse_mode=ParseMode.HTML, reply_markup=markup if len(parts) == 1 else None)
+    for i, part in enumerate(parts[1:], 2):
+        await message.reply_text(part, parse_mode=ParseMode.HTML, reply_markup=markup if i == len(parts) else None)
 
 
 async def check_access(update: Update, context: BotContext) -> None:

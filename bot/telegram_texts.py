@@ -33,6 +33,7 @@ DESK_USAGE = {
 }
 NOTHING_FOUND = "知识库中没有找到“{topic}”的相关条文。"
 IMPORTING = "正在导入 {name}……"
+WRITING = "正在组织答案（大模型生成，完成后逐句核验）……"
 RELOADED = "索引已重新加载，共 {count} 个文档。"
 TOKEN_REJECTED = "出错：Telegram 拒绝了机器人令牌（TELEGRAM_BOT_TOKEN），请向 @BotFather 核对后重新填写。"
 API_UNREACHABLE = "出错：无法连接 Telegram Bot API（{url}，ANGUI_TELEGRAM_BASE_URL）：{reason}"

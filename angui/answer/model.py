@@ -71,6 +71,7 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     mode: str = "extractive"
     signals: dict[str, float | str] = field(default_factory=dict)  # what decided it: intent, gate evidence
+    sentences: list[dict] = field(default_factory=list)  # LLM mode: each reply sentence, its cites and the check
 
     @property
     def body(self) -> str:
@@ -89,7 +90,11 @@ class Answer:
         return "\n".join([self.body, "", BASIS_HEADING, *basis])
 
     def to_dict(self) -> dict:
-        """The JSON contract: question, answer (plain text), found, mode, citations, warnings, signals."""
-        return {"question": self.question, "answer": self.text, "found": self.found, "mode": self.mode,
-                "citations": [asdict(c) for c in self.citations], "warnings": list(self.warnings),
-                "signals": dict(self.signals)}
+        """The JSON contract: question, answer (plain text), found, mode, citations, warnings, signals (and, for an
+        LLM-written answer, sentences: each reply sentence with its cited numbers and whether it passed)."""
+        out = {"question": self.question, "answer": self.text, "found": self.found, "mode": self.mode,
+               "citations": [asdict(c) for c in self.citations], "warnings": list(self.warnings),
+               "signals": dict(self.signals)}
+        if self.mode == "llm":
+            out["sentences"] = [dict(s) for s in self.sentences]
+        return out
