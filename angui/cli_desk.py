@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,23 @@ from angui.cli import IndexOpt, _kb, _service, app, to_json
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON")]
 MdOpt = Annotated[bool, typer.Option("--md", help="输出 Markdown")]
 DocxOpt = Annotated[Path | None, typer.Option("--docx", help="写入 Word 文件")]
+
+
+PAGE_BREAK = '<div style="page-break-before: always"></div>\n'
+
+
+def _deliver(result, count: str, missing: str, docx_out: Path | None, to_docx: Callable, as_json: bool,
+             text: Callable[[], str]) -> None:
+    """How every desk command ends: nothing found → the reason and exit 2; else a Word file, JSON or text."""
+    if not count:
+        typer.echo(missing, err=True)
+        raise typer.Exit(2)
+    if docx_out:
+        typer.echo(f"已写入 {to_docx(result, docx_out)}（{count}）")
+    elif as_json:
+        typer.echo(to_json(result.to_dict(), indent=2))
+    else:
+        typer.echo(text())
 
 
 @app.command()
@@ -29,18 +47,15 @@ def checklist(
 
     service, _ = _service(index, None)
     result = build(service.composer.retriever, topic, industry, service.composer.gate)
-    if not result.items:
-        typer.echo(f"知识库中没有找到“{topic}”的检查依据。", err=True)
-        raise typer.Exit(2)
-    if docx_out:
-        typer.echo(f"已写入 {checklist_docx(result, docx_out)}（{len(result.items)} 项）")
-    elif as_json:
-        typer.echo(to_json(result.to_dict(), indent=2))
-    elif md:
-        typer.echo(checklist_markdown(result))
-    else:
-        for n, i in enumerate(result.items, start=1):
-            typer.echo(f"{n}. {i.item}\n   要求：{i.how or '—'}\n   依据：《{i.citation['doc']}》{i.citation['loc']}")
+
+    def text() -> str:
+        if md:
+            return checklist_markdown(result)
+        return "\n".join(f"{n}. {i.item}\n   要求：{i.how or '—'}\n   依据：《{i.citation['doc']}》{i.citation['loc']}"
+                         for n, i in enumerate(result.items, start=1))
+
+    _deliver(result, f"{len(result.items)} 项" if result.items else "", f"知识库中没有找到“{topic}”的检查依据。",
+             docx_out, checklist_docx, as_json, text)
 
 
 @app.command()
@@ -58,15 +73,9 @@ def quiz(
 
     service, _ = _service(index, None)
     result = build(service.composer.retriever, topic, n, service.composer.gate)
-    if not result.questions:
-        typer.echo(f"知识库中没有找到可用于“{topic}”出题的条文。", err=True)
-        raise typer.Exit(2)
-    if docx_out:
-        typer.echo(f"已写入 {quiz_docx(result, docx_out)}（{len(result.questions)} 题）")
-    elif as_json:
-        typer.echo(to_json(result.to_dict(), indent=2))
-    else:
-        typer.echo(quiz_markdown(result) if md else quiz_markdown(result).replace('<div style="page-break-before: always"></div>\n', ""))
+    markdown = quiz_markdown(result)
+    _deliver(result, f"{len(result.questions)} 题" if result.questions else "", f"知识库中没有找到可用于“{topic}”出题的条文。",
+             docx_out, quiz_docx, as_json, lambda: markdown if md else markdown.replace(PAGE_BREAK, ""))
 
 
 @app.command()
