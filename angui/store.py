@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -96,6 +97,18 @@ class Store:
             self._local.db = db
         return db
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (taken at once, so two writers queue rather than deadlock), rolled back on any error."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     def _rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
         try:
             return self._db().execute(sql, args).fetchall()
@@ -147,9 +160,7 @@ class Store:
             seen[index] = seen.get(index, 0) + 1
             wrows.append((f"{ids[index]}#w{seen[index]}", ids[index], doc.fingerprint, n, _blob(vec)))
         record = {**asdict(doc), "units": len(units), "ingested_at": time.strftime("%Y-%m-%d %H:%M:%S")}
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             old = [f for (f,) in db.execute("SELECT fingerprint FROM documents WHERE doc_key = ?", (doc.doc_key,))]
             db.executemany("INSERT OR REPLACE INTO units VALUES (?,?,?,?,?,?,?,?,?)", rows)
             db.executemany("INSERT OR REPLACE INTO windows VALUES (?,?,?,?,?)", wrows)
@@ -157,10 +168,6 @@ class Store:
                        (doc.doc_key, doc.fingerprint, json.dumps(record, ensure_ascii=False)))
             self._drop_versions(db, [f for f in old if f != doc.fingerprint])
             db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     @staticmethod
     def _drop_versions(db: sqlite3.Connection, fingerprints: Sequence[str]) -> None:
@@ -169,18 +176,12 @@ class Store:
 
     def remove(self, doc_key: str) -> int:
         """Delete a document with its units and windows; returns how many units went."""
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             fps = [f for (f,) in db.execute("SELECT fingerprint FROM documents WHERE doc_key = ?", (doc_key,))]
             n = db.execute(f"SELECT count(*) FROM units WHERE fingerprint IN ({_marks(fps)})", fps).fetchone()[0]
             db.execute("DELETE FROM documents WHERE doc_key = ?", (doc_key,))
             self._drop_versions(db, fps)
             db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return n
 
     def _units(self, where: str, args: Sequence) -> list[StoredUnit]:
@@ -225,10 +226,8 @@ class Store:
 
     def put_tokens(self, items: dict[str, str]) -> None:
         """Store encoded lexical tokens for units (after a tokenizer change, or when a stored value was bad)."""
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        db.executemany("UPDATE units SET tokens = ? WHERE id = ?", [(t, i) for i, t in items.items()])
-        db.execute("COMMIT")
+        with self._transaction() as db:
+            db.executemany("UPDATE units SET tokens = ? WHERE id = ?", [(t, i) for i, t in items.items()])
 
     def vectors(self, table: str, live: Sequence[str]) -> Iterator[tuple[str, str, str, bytes]]:
         """(row id, unit id, fingerprint, vector bytes) of the live units or windows, in a stable order."""
@@ -262,12 +261,10 @@ class Store:
 
     def delete_strays(self) -> None:
         """Remove the rows `stray_rows` counts, in one transaction."""
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("DELETE FROM units WHERE fingerprint NOT IN (SELECT fingerprint FROM documents)")
-        db.execute("DELETE FROM windows WHERE unit_id NOT IN (SELECT id FROM units)")
-        db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
-        db.execute("COMMIT")
+        with self._transaction() as db:
+            db.execute("DELETE FROM units WHERE fingerprint NOT IN (SELECT fingerprint FROM documents)")
+            db.execute("DELETE FROM windows WHERE unit_id NOT IN (SELECT id FROM units)")
+            db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
 
     def _dense(self, live: Sequence[str]) -> DenseMatrix | None:
         """The in-memory matrix of the live vectors (reloaded when the live versions change), or None when
