@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 DEBUG_FLAG = "--debug"
 DEBUG = False  # set by main() when --debug is on the command line
 VERIFIED = "—— 核验后的答案（未通过核验的句子已删去）——"
+DAMAGED = re.compile(r"not a database|malformed|encrypted")  # SQLite's words for a file that cannot be the unit store
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="索引目录（默认 ANGUI_INDEX_DIR 或 ./data/index）")]
 KOpt = Annotated[int | None, typer.Option("-k", help=f"引用条数（默认 ANGUI_ANSWER_K 或 {DEFAULT_K}）")]
@@ -127,9 +129,10 @@ def doctor(
         kb = KnowledgeBase(settings)
     except StoreError as exc:
         typer.echo(f"✗✗ 单元数据库：{exc}")
-        if repair:
-            dest = set_aside_store(store_path(settings))
-            typer.echo(f"已把损坏的单元数据库移到 {dest}；请重新导入文档（嵌入缓存仍在，不必重新嵌入）。")
+        if repair and DAMAGED.search(str(exc)):  # a locked or unreadable file is not moved away
+            with write_lock(settings.index_dir, settings.write_wait, typer.echo):
+                dest = set_aside_store(store_path(settings))
+                typer.echo(f"已把损坏的单元数据库移到 {dest}；请重新导入文档（嵌入缓存仍在，不必重新嵌入）。")
         raise typer.Exit(1) from exc
     if repair:
         with write_lock(settings.index_dir, settings.write_wait, typer.echo):

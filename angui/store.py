@@ -76,14 +76,17 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._matrix: tuple[tuple[str, ...], DenseMatrix] | None = None
+        self._matrix: tuple[tuple, DenseMatrix] | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             db = self._db()
-            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'state'").fetchall():  # a reader writes nothing
+            ready = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'state'").fetchall() and \
+                db.execute("SELECT count(*) FROM state WHERE key IN ('index_id', 'generation')").fetchone()[0] == 2
+            if not ready:  # a reader of a complete database writes nothing
                 db.executescript(_SCHEMA)
-                db.execute("INSERT OR IGNORE INTO state VALUES ('index_id', ?)", (uuid.uuid4().hex[:12],))
-                db.execute("INSERT OR IGNORE INTO state VALUES ('generation', '0')")
+                with self._transaction() as tx:
+                    tx.execute("INSERT OR IGNORE INTO state VALUES ('index_id', ?)", (uuid.uuid4().hex[:12],))
+                    tx.execute("INSERT OR IGNORE INTO state VALUES ('generation', '0')")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"单元数据库 {path} 无法打开：{exc}（可运行 angui doctor 检查）") from exc
 
@@ -106,7 +109,8 @@ class Store:
             yield db
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
+                db.execute("ROLLBACK")
             raise
 
     def _rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
@@ -153,7 +157,7 @@ class Store:
         rows = [(i, doc.fingerprint, n, m["base_loc"], m["penalizes"], u.text, json.dumps(m, ensure_ascii=False),
                  _blob(v), t)
                 for n, (i, u, m, v, t) in enumerate(zip(ids, units, [unit_metadata(doc, u) for u in units], vectors,
-                                                        tokens or [None] * len(units)))]
+                                                        tokens or [None] * len(units), strict=True))]
         seen: dict[int, int] = {}
         wrows = []
         for n, (index, vec) in enumerate(windows):
@@ -269,13 +273,13 @@ class Store:
     def _dense(self, live: Sequence[str]) -> DenseMatrix | None:
         """The in-memory matrix of the live vectors (reloaded when the live versions change), or None when
         there are too many vectors for exact search."""
-        key = tuple(sorted(live))
+        key = (self.generation(), *sorted(live))  # a remove and re-ingest of the same content bumps the generation
         if self._matrix is None or self._matrix[0] != key:
             if self.count("units") + self.count("windows") > EXACT_LIMIT:
                 return None
             ids, own, blobs = [], [], []
             for table in ("units", "windows"):
-                for _, uid, _, vec in self.vectors(table, key):
+                for _, uid, _, vec in self.vectors(table, key[1:]):
                     ids.append(uid)
                     own.append(table == "units")
                     blobs.append(vec)

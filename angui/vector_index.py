@@ -84,7 +84,7 @@ class VectorIndex:
                 problems.append(f"{table} 缺 {len(want - have)} 条、多 {len(have - want)} 条")
         if problems:
             return "；".join(problems)
-        if want:
+        if self.store.count("units"):  # the index answers a query, not only lists ids
             self.collection("units").query(query_embeddings=[self._any_vector()], n_results=1, include=[])
         return ""
 
@@ -116,13 +116,15 @@ class VectorIndex:
     def rebuild(self) -> int:
         """Drop the collections (or, when the embedded client cannot even open, its folder) and sync afresh."""
         try:
-            for name in self.names.values():
-                if name in [c.name for c in self.client.list_collections()]:
-                    self.client.delete_collection(name)
-        except Exception:
+            client = self.client
+        except VectorIndexError:  # the embedded store cannot even open: its folder holds nothing the units lack
             if self.chroma_url:
                 raise
             self._reset_embedded()
+            client = self.client
+        for name in self.names.values():  # only this index's collections
+            if name in [c.name for c in client.list_collections()]:
+                client.delete_collection(name)
         return self.sync()
 
     def _reset_embedded(self) -> None:

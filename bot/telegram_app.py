@@ -138,7 +138,11 @@ async def _streamed(message: Message, state: BotState, question: str) -> None:
         if text.strip() and text != shown and not job.done():
             shown = text
             await status.edit_text(f"{text}……")
-    answer = job.result()
+    try:
+        answer = job.result()
+    except Exception:
+        await status.edit_text(ERROR_TEXT)  # never leave the unverified text on screen
+        raise
     key = state.cache.put(CachedAnswer(answer))
     parts = split_message(render_answer(answer))
     markup = _keyboard(key, answer.found)

@@ -23,6 +23,7 @@ UPLOADS = "uploads"
 MB = 1024 * 1024
 MAX_NAME_BYTES = 200  # file names past this are shortened (most file systems stop at 255 bytes)
 PROGRESS_EVERY_S = 2.0  # Telegram allows about one edit of a message per second
+UPLOAD_TIMEOUT_S = 1800  # a child ingest still running after this is killed (its write lock dies with it)
 # the knowledge-base settings a child ingest needs (the rest are the bot's own)
 CHILD_FIELDS = ("index_dir", "chroma_url", "embedding", "catalog", "embed_max_chars", "max_file_mb", "max_unzipped_mb",
                 "max_cells_per_file", "max_chars_per_file", "max_units_per_file", "max_parse_seconds", "write_wait")
@@ -88,9 +89,17 @@ async def ingest_upload(settings: Settings, path: Path, progress: Progress) -> d
                 tail[:] = [*tail[-4:], line]
                 if time.monotonic() - last >= PROGRESS_EVERY_S:
                     last = time.monotonic()
-                    await progress(line)
+                    try:
+                        await progress(line)
+                    except Exception:  # a refused edit (flood control) must not stop draining the child's output
+                        pass
 
-    out, _ = await asyncio.gather(proc.stdout.read(), follow())
+    try:
+        out, _ = await asyncio.wait_for(asyncio.gather(proc.stdout.read(), follow()), UPLOAD_TIMEOUT_S)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return {"error": f"导入超过 {UPLOAD_TIMEOUT_S // 60} 分钟，已中止"}
     await proc.wait()
     try:
         return json.loads(out.decode("utf-8").strip().splitlines()[-1])

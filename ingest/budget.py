@@ -16,6 +16,10 @@ from angui.ingest.errors import SkipFile
 MB = 1024 * 1024
 
 
+class _TimeUp(BaseException):
+    """The parse clock ran out (raised from the timer signal, turned into SkipFile by `Budget.clock`)."""
+
+
 @dataclass
 class Budget:
     """Limits for one file, and the clock of its parsing (started by `start`)."""
@@ -47,12 +51,14 @@ class Budget:
             return
 
         def expired(signum, frame):
-            raise SkipFile(f"解析超时：超过 {self.max_seconds:g} 秒（ANGUI_MAX_PARSE_SECONDS）")
+            raise _TimeUp  # not an Exception: parsers' own `except Exception` cannot swallow it
 
         previous = signal.signal(signal.SIGALRM, expired)
         signal.setitimer(signal.ITIMER_REAL, self.max_seconds)
         try:
             yield
+        except _TimeUp:
+            raise SkipFile(f"解析超时：超过 {self.max_seconds:g} 秒（ANGUI_MAX_PARSE_SECONDS）") from None
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)

@@ -8,6 +8,7 @@ embedding settings; a file for another model or other settings is ignored, and t
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def _read(path: Path, kb: KnowledgeBase) -> dict[str, np.ndarray] | None:
             if str(data["space"]) != kb.space or str(data["salt"]) != embedding_salt(kb.settings):
                 return None
             hashes, vectors = data["hashes"], data["vectors"].astype(np.float32)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # a damaged file is ignored: texts embed
         return None
     return {h.tobytes().hex(): v for h, v in zip(hashes, vectors)}
 

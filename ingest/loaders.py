@@ -244,8 +244,8 @@ def _xlsx_rows(ws, budget: Budget) -> list[list[str]]:
     rows, cells = [], 0
     for row in ws.iter_rows(values_only=True):
         cells += len(row)
+        budget.cells(cells, f"工作表“{ws.title}”")
         if len(rows) % 1000 == 0:
-            budget.cells(cells, f"工作表“{ws.title}”")
             budget.units(len(rows) - _HEADER_SEARCH_ROWS)  # each row below the header becomes a unit
             budget.tick()
         rows.append([_cell_text(v) for v in row])

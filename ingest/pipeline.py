@@ -128,7 +128,7 @@ def _ingest(kb: KnowledgeBase, paths: list[Path], echo: Echo, show_progress: boo
     report.seconds["parse"] = time.perf_counter() - t0
     if pending:
         t0 = time.perf_counter()
-        report.shipped = load_shipped(kb, [p for p in paths if p.is_dir()] + [kb.settings.catalog.parent])
+        report.shipped = load_shipped(kb, [kb.settings.catalog.parent])  # the bundled folder's only: no planted vectors
         report.seconds["vectors"] = time.perf_counter() - t0
         _embed_and_store(kb, pending, report, echo, show_progress)
     echo(report.summary())

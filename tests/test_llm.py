@@ -155,3 +155,21 @@ def test_the_bots_streamed_message_ends_as_the_verified_answer(service, standin)
         assert edits[-1]["text"] == expected and "补充说明" not in expected.split("依据")[0]
         assert api.sent(77)[0]["text"].startswith("正在组织答案")
         assert not api.errors()
+
+
+def _source(text: str, loc: str = "第九十七条", doc: str = "中华人民共和国安全生产法") -> list:
+    from angui.answer.model import Citation
+
+    return [Citation(1, doc, "2021-06-10", "现行", loc, text, "", "", None, 1.0)]
+
+
+def test_numbers_match_in_either_numerals_and_every_named_article_is_checked():
+    from angui.answer.verify import check
+
+    src = _source("第九十七条 生产经营单位有下列行为之一的，责令限期改正，处十万元以下的罚款。")
+    holds = lambda title, loc: loc == "第九十七条"  # noqa: E731
+    assert check("处10万元以下的罚款。[1]", src, holds).ok  # 10万元 is 十万元
+    assert not check("处100万元以下的罚款。[1]", src, holds).ok
+    assert not check("依据安全生产法第九十八条，处十万元以下的罚款。[1]", src, holds).ok  # not the cited article
+    assert check("依据第九十七条，处十万元以下的罚款。[1]", src, holds).ok
+    assert not check("依据《安全生产法》第12345条处罚。[1]", src, holds).ok  # no crash on an impossible number

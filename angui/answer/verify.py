@@ -15,7 +15,9 @@ _WIDE_MARK = re.compile(r"［([0-9０-９]+)］")
 _MARK = re.compile(r"\[(\d+)\]")
 _PROVISION = re.compile(r"《([^》]{2,40})》\s*(第[一二三四五六七八九十百零〇两\d]+条)")
 _QUOTE = re.compile(r"「([^」]+)」|“([^”]+)”")
-_NUMBER = re.compile(r"(?<!第)(\d+(?:\.\d+)?|[一二三四五六七八九十百千万两]+)\s*(万元|元|日|天|个工作日|小时|个月|年|%|％|人|米|伏|次|倍)")
+_NUMBER = re.compile(r"(?<!第)(\d+(?:\.\d+)?|[一二三四五六七八九十百千万两]+)\s*"
+                     r"(万元|元|日|天|个工作日|小时|分钟|个月|年|%|％|人|名|米|伏|次|倍|吨|台|套|级|平方米|立方米)")
+_ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇两\d]+条")
 _STATES = re.compile(r"应当|必须|不得|禁止|严禁|罚款|责令|规定|要求|可以|\d")
 INJECTION = re.compile(r"忽略(以上|之前|上述|前面)?.{0,6}(指令|要求|提示|规则)|ignore (all |the )?(previous|above) instructions"
                        r"|system prompt", re.IGNORECASE)
@@ -40,26 +42,35 @@ def split(reply: str) -> list[str]:
 
 
 def _digits(value: str) -> str:
-    """A number in Arabic digits (一万 → 10000, 十五 → 15); other text as it is."""
-    if value.isdigit() or re.fullmatch(r"\d+\.\d+", value):
-        return value
+    """A number in Arabic digits, 万 multiplied out (5万 and 五万 → 50000, 十五 → 15); other text as it is."""
+    scale = 10000 if value.endswith("万") else 1
+    value = value[:-1] if scale > 1 else value
     try:
-        if value.endswith("万"):
-            return str(cn_to_int(value[:-1] or "一") * 10000)
-        return str(cn_to_int(value))
+        number = float(value) if re.fullmatch(r"\d+(?:\.\d+)?", value) else cn_to_int(value or "一")
     except ValueError:
-        return value
+        return value + ("万" if scale > 1 else "")
+    number *= scale
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 def _numbers_in(text: str) -> set[str]:
-    """Every number-with-unit of a text, in Arabic digits."""
-    return {f"{_digits(n)}{u}" for n, u in _NUMBER.findall(nfkc(text))}
+    """Every number-with-unit of a text as one value and unit (5万元, 五万元 and 50000元 are the same)."""
+    out = set()
+    for number, unit in _NUMBER.findall(nfkc(text)):
+        if unit.startswith("万"):
+            number, unit = number + "万", unit[1:]
+        out.add(f"{_digits(number)}{unit}")
+    return out
 
 
 def _base_loc(loc: str) -> str:
-    """第15条 → 第十五条 (the knowledge base keys provisions in Chinese numerals)."""
+    """第15条 → 第十五条 (the knowledge base keys provisions in Chinese numerals); a number past what
+    provisions use is left as written (and then matches nothing)."""
     m = re.fullmatch(r"第(\d+)条", loc)
-    return f"第{int_to_cn(int(m[1]))}条" if m else loc
+    try:
+        return f"第{int_to_cn(int(m[1]))}条" if m else loc
+    except ValueError:
+        return loc
 
 
 def check(sentence: str, sources: list[Citation], holds) -> Checked:
@@ -87,6 +98,11 @@ def check(sentence: str, sources: list[Citation], holds) -> Checked:
         if not any(compact(title).replace("中华人民共和国", "") in compact(c.doc) and c.loc.split("(")[0] == base
                    for c in cited):
             out.ok, out.reason = False, f"《{title}》{loc}不是所引来源"
+            return out
+    bases = {c.loc.split("(")[0] for c in cited}
+    for loc in _ARTICLE.findall(body):  # every article the sentence names is a cited one, or named in the cited text
+        if _base_loc(nfkc(loc)) not in bases and compact(loc) not in text:
+            out.ok, out.reason = False, f"{loc}不是所引来源"
             return out
     for a, b in _QUOTE.findall(body):
         if compact(a or b) not in text:
