@@ -70,7 +70,15 @@ from angui.bot.telegram_texts import (
     UPLOAD_REFUSED,
     WRITING,
 )
-from angui.bot.telegram_upload import ingest_upload, safe_name, upload_dir, upload_problem, upload_reply
+from angui.bot.telegram_upload import (
+    ingest_upload,
+    safe_name,
+    set_aside,
+    settle,
+    upload_dir,
+    upload_problem,
+    upload_reply,
+)
 from angui.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -220,12 +228,14 @@ async def on_document(update: Update, context: BotContext) -> None:
         return
     status = await message.reply_text(IMPORTING.format(name=name))
     path = upload_dir(state.settings) / safe_name(name)
+    previous = set_aside(path)  # the live version's file comes back if this upload is refused
     await (await document.get_file()).download_to_drive(path)
 
     async def progress(line: str) -> None:
         await status.edit_text(f"{IMPORTING.format(name=name)}\n{line}")
 
     report = await ingest_upload(state.settings, path, progress)
+    settle(path, previous, stored="error" not in report and not any(f["status"] == "skipped" for f in report["files"]))
     count = await state.work(state.service.refresh)
     await status.edit_text(upload_reply(report, count))
 

@@ -20,6 +20,7 @@ from angui.settings import Settings, env_name
 
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".xlsx", ".txt", ".csv", ".md")
 UPLOADS = "uploads"
+PREVIOUS = ".previous"  # earlier uploads of a name while a new one is ingested (hidden: ingest skips dot folders)
 MB = 1024 * 1024
 MAX_NAME_BYTES = 200  # file names past this are shortened (most file systems stop at 255 bytes)
 PROGRESS_EVERY_S = 2.0  # Telegram allows about one edit of a message per second
@@ -46,6 +47,28 @@ def safe_name(name: str) -> str:
     while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
         stem = stem[:-1]
     return stem + suffix
+
+
+def set_aside(path: Path) -> Path | None:
+    """Move an earlier upload of the same name aside (it may be the live version's source); returns where."""
+    if not path.exists():
+        return None
+    keep = path.parent / PREVIOUS / path.name
+    keep.parent.mkdir(exist_ok=True)
+    os.replace(path, keep)
+    return keep
+
+
+def settle(path: Path, previous: Path | None, stored: bool) -> None:
+    """After the ingest: a stored upload stays and the earlier file goes; a refused one is removed and the earlier
+    file (still the live version's source) comes back."""
+    if stored:
+        if previous:
+            previous.unlink(missing_ok=True)
+        return
+    path.unlink(missing_ok=True)
+    if previous:
+        os.replace(previous, path)
 
 
 def upload_problem(name: str, size: int | None, max_mb: float) -> str | None:

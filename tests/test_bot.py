@@ -416,3 +416,19 @@ def test_the_bot_answers_from_a_document_replaced_by_an_outside_ingest(api: BotA
         assert "三月底" in before["text"] and "六月底" in after["text"] and "三月底" not in after["text"]
 
     play(scenario)
+
+
+def test_a_refused_reupload_keeps_the_live_versions_file(tmp_path: Path) -> None:
+    from angui.bot.telegram_upload import set_aside, settle
+
+    path = tmp_path / "规程.txt"
+    path.write_text("第一条 旧版本。\n", encoding="utf-8")
+    previous = set_aside(path)
+    path.write_bytes(b"\x00\x01 binary")  # the new upload, refused by the ingest
+    settle(path, previous, stored=False)
+    assert path.read_text(encoding="utf-8") == "第一条 旧版本。\n" and not previous.exists()
+    previous = set_aside(path)
+    path.write_text("第一条 新版本。\n", encoding="utf-8")
+    settle(path, previous, stored=True)
+    assert path.read_text(encoding="utf-8") == "第一条 新版本。\n" and not previous.exists()
+    assert set_aside(tmp_path / "没有.txt") is None
