@@ -195,7 +195,11 @@ class Store:
     def iter_units(self) -> Iterator[StoredUnit]:
         """Every live unit (text and metadata), document by document in reading order."""
         for fp in self.live_fingerprints():
-            yield from self._units("fingerprint = ? ORDER BY seq", (fp,))
+            yield from self.units_of(fp)
+
+    def units_of(self, fingerprint: str) -> list[StoredUnit]:
+        """The units of one document version, in reading order."""
+        return self._units("fingerprint = ? ORDER BY seq", (fingerprint,))
 
     def get(self, ids: Sequence[str]) -> list[StoredUnit]:
         """Units by id, in the order asked (ids no longer stored are left out)."""

@@ -13,7 +13,8 @@ from telegram import Poll, Update
 from telegram.constants import ChatAction, ParseMode
 
 from angui.answer import checklist, outline, quiz
-from angui.answer.diff import DiffError, compare
+from angui.answer.diff import ADDED, CHANGED, REMOVED, DiffError, compare
+from angui.answer.topic import INDUSTRIES
 from angui.bot.context import BotContext
 from angui.bot.telegram_texts import DESK_USAGE, NOTHING_FOUND, SLOW_DOWN
 from angui.export import checklist_docx, diff_docx, outline_docx, quiz_docx
@@ -50,6 +51,14 @@ async def _send(update: Update, summary: list[str], document: tuple[bytes, str])
     await update.effective_message.reply_document(document=document[0], filename=document[1])
 
 
+async def _deliver(update: Update, topic: str, summary: list[str], document: tuple[bytes, str] | None) -> None:
+    """The summary and the Word file, or — when nothing was found (no document) — the reason."""
+    if not document:
+        await update.effective_message.reply_text(NOTHING_FOUND.format(topic=topic))
+        return
+    await _send(update, summary, document)
+
+
 def _cite(citation: dict) -> str:
     return html.escape(f"《{citation['doc']}》{citation['loc']}")
 
@@ -60,16 +69,13 @@ async def check_command(update: Update, context: BotContext) -> None:
     if topic is None:
         return
     words = topic.split()
-    industry = words.pop() if len(words) > 1 and words[-1] in ("冶金", "有色", "建材", "机械", "轻工", "纺织") else ""
+    industry = words.pop() if len(words) > 1 and words[-1] in INDUSTRIES else ""
     state = context.state
     result = await state.work(checklist.build, state.service.composer.retriever, " ".join(words), industry,
                               state.service.composer.gate)
-    if not result.items:
-        await update.effective_message.reply_text(NOTHING_FOUND.format(topic=topic))
-        return
-    lines = [f"<b>{html.escape(topic)}检查表</b>（共 {len(result.items)} 项，完整表格见附件）"]
-    lines += [f"{n}. {html.escape(i.item[:120])} —— {_cite(i.citation)}" for n, i in enumerate(result.items[:SUMMARY_LINES], 1)]
-    await _send(update, lines, _docx(checklist_docx, result, f"{topic}检查表.docx"))
+    head = [f"<b>{html.escape(topic)}检查表</b>（共 {len(result.items)} 项，完整表格见附件）"]
+    lines = [f"{n}. {html.escape(i.item[:120])} —— {_cite(i.citation)}" for n, i in enumerate(result.items[:SUMMARY_LINES], 1)]
+    await _deliver(update, topic, head + lines, _docx(checklist_docx, result, f"{topic}检查表.docx") if result.items else None)
 
 
 async def outline_command(update: Update, context: BotContext) -> None:
@@ -79,12 +85,9 @@ async def outline_command(update: Update, context: BotContext) -> None:
         return
     state = context.state
     result = await state.work(outline.build, state.service.composer.retriever, topic, state.service.composer.gate)
-    if not result.lines:
-        await update.effective_message.reply_text(NOTHING_FOUND.format(topic=topic))
-        return
-    lines = [f"<b>{html.escape(topic)} 课程大纲</b>（完整大纲见附件）"]
-    lines += [f"{html.escape(s)}：{len(entries)} 条" for s, entries in result.sections.items() if entries]
-    await _send(update, lines, _docx(outline_docx, result, f"{topic}课程大纲.docx"))
+    head = [f"<b>{html.escape(topic)} 课程大纲</b>（完整大纲见附件）"]
+    lines = [f"{html.escape(s)}：{len(entries)} 条" for s, entries in result.sections.items() if entries]
+    await _deliver(update, topic, head + lines, _docx(outline_docx, result, f"{topic}课程大纲.docx") if result.lines else None)
 
 
 async def diff_command(update: Update, context: BotContext) -> None:
@@ -99,7 +102,7 @@ async def diff_command(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(str(exc))
         return
     lines = [f"<b>《{html.escape(result.title)}》{html.escape(result.old['edition'])} → {html.escape(result.current['edition'])}</b>",
-             f"修改 {len(result.of_kind('修改'))} 条，新增 {len(result.of_kind('新增'))} 条，删去 {len(result.of_kind('删去'))} 条"
+             f"修改 {len(result.of_kind(CHANGED))} 条，新增 {len(result.of_kind(ADDED))} 条，删去 {len(result.of_kind(REMOVED))} 条"
              f"（逐条对比见附件，删去的字词加删除线，新增的加下划线）。"]
     lines += [f"• {html.escape(c.kind)} {html.escape(c.new_loc or c.old_loc)}" for c in result.changes[:SUMMARY_LINES]]
     await _send(update, lines, _docx(diff_docx, result, f"{result.title}版本对比.docx"))

@@ -33,20 +33,21 @@ def vectors_path(folder: Path, space: str) -> Path:
     return folder / VECTORS_FILE.format(space=space)
 
 
-def folder_texts(folder: Path, limit: int) -> Iterator[tuple[str, list[str]]]:
-    """(document key, every text embedded for it) for each file of a folder that parses."""
+def folder_texts(folder: Path, settings) -> Iterator[tuple[str, list[str]]]:
+    """(document key, every text embedded for it) for each file of a folder that parses within the ingest's budget."""
+    budget = Budget.from_settings(settings)
     for path, key in iter_files([folder]):
         try:
-            units = parse_units(load(path, Budget()))
+            units = parse_units(load(path, budget))
         except SkipFile:
             continue
-        own, windows = unit_texts(units, limit)
+        own, windows = unit_texts(units, settings.embed_max_chars)
         yield key, own + [w for _, w in windows]
 
 
 def bundle(kb: KnowledgeBase, folder: Path, echo: Echo = print) -> Path:
     """Write the folder's vectors file for the knowledge base's model and settings (embedding what the cache lacks)."""
-    texts = [t for _, doc in folder_texts(folder, kb.settings.embed_max_chars) for t in doc]
+    texts = [t for _, doc in folder_texts(folder, kb.settings) for t in doc]
     unique = list(dict.fromkeys(texts))
     vectors, embedded = embed_cached(kb.embedder.embed_passages, kb.cache, unique)
     path = vectors_path(folder, kb.space)
@@ -91,7 +92,7 @@ def load_shipped(kb: KnowledgeBase, folders: list[Path]) -> int:
 def uncovered(kb: KnowledgeBase, folder: Path) -> list[str]:
     """Documents of the folder with a text the shipped vectors file lacks (all of them when it is missing)."""
     shipped = _read(vectors_path(folder, kb.space), kb) or {}
-    return [key for key, texts in folder_texts(folder, kb.settings.embed_max_chars)
+    return [key for key, texts in folder_texts(folder, kb.settings)
             if any(text_hash(t) not in shipped for t in texts)]
 
 

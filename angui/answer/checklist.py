@@ -8,12 +8,11 @@ from dataclasses import asdict, dataclass, field
 
 from angui.answer.gate import Gate
 from angui.answer.retrieve import Retriever
-from angui.answer.sentences import coverage, fields, items, sentences
+from angui.answer.sentences import bigrams, coverage, fields, items, near_duplicate, sentences
 from angui.answer.topic import MIN_TOPIC, citation_of, gather
 from angui.store import StoredUnit
 from angui.text import ITEM_MARK, compact
 
-NEAR_DUPLICATE = 0.8  # share of shared character bigrams above which two items are merged
 MAX_ITEMS = 60
 ITEM_FIELDS = ("较大危险因素", "检查内容", "检查项目", "自查标准项具体描述", "工作任务")
 HOW_FIELDS = ("主要防范措施", "检查方法", "检查标准", "具体要求", "自查标准项具体描述")
@@ -81,11 +80,6 @@ def _article_items(unit: StoredUnit, topic: dict[str, float]) -> list[CheckItem]
     return [CheckItem(s, s, "", citation_of(unit), group) for s in sentences(unit.text) if DUTY.search(s)]
 
 
-def _bigrams(text: str) -> set[str]:
-    t = compact(text)
-    return {t[i : i + 2] for i in range(len(t) - 1)}
-
-
 def build(retriever: Retriever, topic: str, industry: str = "", gate: Gate | None = None) -> Checklist:
     """Items from the units about the topic, near-duplicates merged; a topic the gate refuses gets none."""
     pool = gather(retriever, topic, industry, gate)
@@ -93,8 +87,8 @@ def build(retriever: Retriever, topic: str, industry: str = "", gate: Gate | Non
     seen: list[set[str]] = []
     for unit in pool.units:
         for item in _row_items(unit) if unit.meta["kind"] == "row" else _article_items(unit, pool.terms):
-            grams = _bigrams(item.item)
-            if any(len(grams & g) / max(1, min(len(grams), len(g))) >= NEAR_DUPLICATE for g in seen):
+            grams = bigrams(compact(item.item))
+            if near_duplicate(grams, seen):
                 continue
             seen.append(grams)
             out.items.append(item)

@@ -56,7 +56,7 @@ class DiffError(Exception):
 
 
 def _edition(store: Store, meta: dict) -> Edition:
-    units = [u for u in store.iter_units() if u.meta["fingerprint"] == meta["fingerprint"]]
+    units = store.units_of(meta["fingerprint"])  # not every live unit, decoded, to keep one document's
     articles: dict[str, str] = {}
     first: dict[str, StoredUnit] = {}
     for u in units:

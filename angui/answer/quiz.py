@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from angui.answer.features import AMOUNT, NUMBER, TIME
 from angui.answer.gate import Gate
 from angui.answer.retrieve import Retriever
-from angui.answer.sentences import coverage, fields, items, sentences
+from angui.answer.sentences import bigrams, coverage, fields, items, near_duplicate, sentences
 from angui.answer.topic import MIN_TOPIC, citation_of, gather
 from angui.numerals import cn_to_int
 from angui.store import StoredUnit
@@ -32,7 +32,6 @@ ACCIDENTS = ("物体打击", "车辆伤害", "机械伤害", "起重伤害", "�
              "透水", "放炮", "火药爆炸", "瓦斯爆炸", "锅炉爆炸", "容器爆炸", "其他爆炸", "中毒和窒息", "其他伤害")  # GB 6441
 ROW_LIST = "主要防范措施"  # the enumerated field of a manual row  # row fields that are labels or sources, not requirements
 _CN = "一二三四五六七八九十"
-NEAR_DUPLICATE = 0.8  # options sharing this share of character bigrams count as the same
 _FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 _CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千]+")
 SAME_ANSWER = 2  # questions that may share one answer (the manual names 中毒和窒息 for most confined spaces)
@@ -123,15 +122,13 @@ def _distinct(options: list[str], candidates: list[str], count: int) -> list[str
     for c in candidates:
         if len(out) == count:
             break
-        grams = _bigrams(c)
-        if all(len(grams & _bigrams(o)) / max(1, min(len(grams), len(_bigrams(o)))) < NEAR_DUPLICATE for o in out):
+        if not near_duplicate(_grams(c), [_grams(o) for o in out]):
             out.append(c)
     return out
 
 
-def _bigrams(text: str) -> set[str]:
-    t = _key(text)
-    return {t[i : i + 2] for i in range(len(t) - 1)}
+def _grams(text: str) -> set[str]:
+    return bigrams(_key(text))
 
 
 def _explanation(unit: StoredUnit, sentence: str) -> str:
@@ -221,8 +218,8 @@ def build(retriever: Retriever, topic: str, n: int = 10, gate: Gate | None = Non
     used: list[set[str]] = []  # character bigrams of the sentences asked about: no sentence (or its twin) twice
 
     def fresh(text: str) -> bool:
-        grams = _bigrams(text)
-        if any(len(grams & g) / max(1, min(len(grams), len(g))) >= NEAR_DUPLICATE for g in used):
+        grams = _grams(text)
+        if near_duplicate(grams, used):
             return False
         used.append(grams)
         return True

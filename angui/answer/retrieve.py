@@ -11,7 +11,7 @@ from angui.answer.features import states
 from angui.answer.intent import GENERAL, Intent, IntentClassifier
 from angui.answer.model import CURRENT
 from angui.answer.refs import find_references, mentioned_families
-from angui.answer.sentences import covered
+from angui.answer.sentences import NEAR_DUPLICATE, bigrams, covered, near_duplicate
 from angui.kb import KnowledgeBase
 from angui.lexical import tokenize
 from angui.schema import base_loc
@@ -28,7 +28,6 @@ COVERAGE_WEIGHT = 0.5
 SHORT_UNIT = 120  # characters below which a unit's term coverage counts proportionally less
 RERANKED = 15  # at least this many fused candidates are reranked (3 × k when k is larger)
 PER_DOC = 3  # citations one document (all its editions together) may hold
-NEAR_DUPLICATE = 0.8  # share of shared character bigrams above which two units count as the same text
 EXACT_NAMED, EXACT_UNNAMED = 6, 3  # units kept for a numbered reference with / without a named document
 NORM_CACHE_MAX = 50_000
 FAMILY_BOOST = 0.3  # share added to units of a document the question names (按安法怎么罚)
@@ -63,14 +62,10 @@ class Retrieval:
     content: dict[str, float] = field(default_factory=dict)  # terms without intent cue words: the topic
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
 def _closest_part(parts: list[StoredUnit], text: str) -> StoredUnit | None:
     """The part of a (split) provision that says most of what `text` says, by shared character bigrams."""
-    grams = _bigrams(text)
-    return max(parts, key=lambda u: len(grams & _bigrams(u.text)) / max(1, len(_bigrams(u.text))), default=None)
+    grams = bigrams(text)
+    return max(parts, key=lambda u: len(grams & bigrams(u.text)) / max(1, len(bigrams(u.text))), default=None)
 
 
 def diversify(hits: list[Hit], k: int, per_doc: int = PER_DOC, same: float = NEAR_DUPLICATE) -> list[Hit]:
@@ -83,9 +78,9 @@ def diversify(hits: list[Hit], k: int, per_doc: int = PER_DOC, same: float = NEA
     per: dict[str, int] = {}
     rest: list[Hit] = []
     for h in hits:
-        g = _bigrams(h.unit.text[:300])
+        g = bigrams(h.unit.text[:300])
         doc = h.unit.meta["family"] or h.unit.meta["fingerprint"]
-        dup = any(len(g & o) / max(1, min(len(g), len(o))) >= same for o in grams)
+        dup = near_duplicate(g, grams, same)
         if not h.exact and (dup or per.get(doc, 0) >= per_doc):
             rest.append(h)
             continue

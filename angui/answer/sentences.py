@@ -41,6 +41,24 @@ def items(text: str) -> list[str]:
     return lines if len(lines) >= 2 else sentences(text)
 
 
+NEAR_DUPLICATE = 0.8  # share of shared character bigrams above which two texts count as the same
+
+
+def bigrams(text: str) -> set[str]:
+    """The character bigrams of a text, as given (callers normalise first when they need to)."""
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def overlap(a: set[str], b: set[str]) -> float:
+    """Shared bigrams over the smaller set: 1.0 when one text is contained in the other."""
+    return len(a & b) / max(1, min(len(a), len(b)))
+
+
+def near_duplicate(grams: set[str], seen: list[set[str]], same: float = NEAR_DUPLICATE) -> bool:
+    """Whether a text (its bigrams) is a near-duplicate of any already seen."""
+    return any(overlap(grams, g) >= same for g in seen)
+
+
 def coverage(piece: str, terms: dict[str, float]) -> float:
     """Share of the question's term weight found in a piece of text."""
     return covered(compact(piece), terms)

@@ -17,6 +17,7 @@ GATE_QUESTION = "{topic}要检查哪些内容？"  # what the answer gate judges
 POOL = 40  # hits taken from each search
 MIN_TOPIC = 0.5  # share of the topic's term weight a unit must contain
 INDUSTRY_FIELD = "行业"
+INDUSTRIES = ("冶金", "有色", "建材", "机械", "轻工", "纺织")  # the 2016 manual's industries
 
 
 @dataclass
