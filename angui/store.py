@@ -7,6 +7,7 @@ old or the new version live, never a mix. Chroma's vector index is derived from 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -78,24 +79,33 @@ class Store:
         self._local = threading.local()
         self._matrix: tuple[tuple, DenseMatrix] | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            db = self._db()
-            ready = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'state'").fetchall() and \
-                db.execute("SELECT count(*) FROM state WHERE key IN ('index_id', 'generation')").fetchone()[0] == 2
-            if not ready:  # a reader of a complete database writes nothing
-                db.executescript(_SCHEMA)
-                with self._transaction() as tx:
-                    tx.execute("INSERT OR IGNORE INTO state VALUES ('index_id', ?)", (uuid.uuid4().hex[:12],))
-                    tx.execute("INSERT OR IGNORE INTO state VALUES ('generation', '0')")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"单元数据库 {path} 无法打开：{exc}（可运行 angui doctor 检查）") from exc
+        # Two processes creating the file at once raced on switching it to WAL ("database is locked", which the
+        # busy timeout does not cover): setting up is serialised by a lock file beside it.
+        with (path.parent / f"{path.name}.setup-lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._set_up()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"单元数据库 {path} 无法打开：{exc}（可运行 angui doctor 检查）") from exc
+
+    def _set_up(self) -> None:
+        """WAL mode (kept in the file), the tables and the state rows, when the file lacks them."""
+        db = self._db()
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
+        ready = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'state'").fetchall() and \
+            db.execute("SELECT count(*) FROM state WHERE key IN ('index_id', 'generation')").fetchone()[0] == 2
+        if not ready:  # a reader of a complete database writes nothing
+            db.executescript(_SCHEMA)
+            with self._transaction() as tx:
+                tx.execute("INSERT OR IGNORE INTO state VALUES ('index_id', ?)", (uuid.uuid4().hex[:12],))
+                tx.execute("INSERT OR IGNORE INTO state VALUES ('generation', '0')")
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection (WAL: readers never wait for the writer)."""
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             self._local.db = db
         return db

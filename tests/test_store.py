@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from angui.vector_index import HNSW_EF_SEARCH
 
@@ -52,3 +53,21 @@ def test_store_query_is_exact_and_repeatable(tmp_path):
     vectors = [np.frombuffer(v, dtype=np.float32) for *_, v in kb.store.vectors("units", sorted(live))]
     best = max(float(np.dot(v, query)) for v in vectors)
     assert abs(first[0][1] - best) < 1e-5 and abs(top - best) < 1e-5
+
+
+@pytest.mark.slow  # 100 processes
+def test_processes_creating_one_store_at_once_all_open_it(tmp_path):
+    """Ten processes open a new store at the same instant, ten times. Before the setup lock about one open in
+    sixty failed with "database is locked" (two CLI ingests started together hit it in CI)."""
+    import subprocess
+    import sys
+    import time
+
+    code = ("import sys, time; from pathlib import Path; from angui.store import Store; "
+            "time.sleep(max(0, float(sys.argv[2]) - time.time())); Store(Path(sys.argv[1])).generation()")
+    for n in range(10):
+        start = time.time() + 1.5  # after every process has imported angui
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / f"units-{n}.sqlite"), str(start)],
+                                  stderr=subprocess.PIPE, text=True) for _ in range(10)]
+        errors = [p.communicate(timeout=120)[1] for p in procs]
+        assert all(p.returncode == 0 for p in procs), [e for e in errors if e][:1]
