@@ -46,7 +46,7 @@ def checklist(
     from angui.export import checklist_docx, checklist_markdown
 
     service, _ = _service(index, None)
-    result = build(service.composer.retriever, topic, industry, service.composer.gate)
+    result = service.desk(build, topic, industry)
 
     def text() -> str:
         if md:
@@ -72,7 +72,7 @@ def quiz(
     from angui.export import quiz_docx, quiz_markdown
 
     service, _ = _service(index, None)
-    result = build(service.composer.retriever, topic, n, service.composer.gate)
+    result = service.desk(build, topic, n)
     markdown = quiz_markdown(result)
     _deliver(result, f"{len(result.questions)} 题" if result.questions else "", f"知识库中没有找到可用于“{topic}”出题的条文。",
              docx_out, quiz_docx, as_json, lambda: markdown if md else markdown.replace(PAGE_BREAK, ""))
@@ -125,7 +125,7 @@ def outline(
     from angui.export import outline_docx, outline_markdown
 
     service, _ = _service(index, None)
-    result = build(service.composer.retriever, topic, service.composer.gate)
+    result = service.desk(build, topic)
     if not result.lines:
         typer.echo(f"知识库中没有找到“{topic}”的相关条文。", err=True)
         raise typer.Exit(2)

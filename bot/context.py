@@ -12,8 +12,8 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from angui.answer.service import AnswerService
 from angui.bot.answer_cache import AnswerCache
-from angui.bot.feedback import FeedbackStore
-from angui.bot.ratelimit import RateLimiter
+from angui.feedback import FeedbackStore
+from angui.ratelimit import RateLimiter
 from angui.settings import Settings
 
 STATE_KEY = "state"

@@ -43,8 +43,6 @@ from telegram.ext import (
 from angui.answer.service import AnswerService, open_service
 from angui.bot.answer_cache import AnswerCache, CachedAnswer
 from angui.bot.context import CONTEXT_TYPES, STATE_KEY, BotContext, BotState
-from angui.bot.feedback import FeedbackStore
-from angui.bot.ratelimit import RateLimiter
 from angui.bot.telegram_desk import check_command, diff_command, outline_command, quiz_command
 from angui.bot.telegram_format import render_answer, render_fulltext, render_more, render_sources, split_message
 from angui.bot.telegram_texts import (
@@ -70,15 +68,10 @@ from angui.bot.telegram_texts import (
     UPLOAD_REFUSED,
     WRITING,
 )
-from angui.bot.telegram_upload import (
-    ingest_upload,
-    safe_name,
-    set_aside,
-    settle,
-    upload_dir,
-    upload_problem,
-    upload_reply,
-)
+from angui.bot.telegram_upload import upload_reply
+from angui.feedback import FeedbackStore
+from angui.ingest.uploads import ingest_upload, safe_name, set_aside, settle, upload_dir, upload_problem
+from angui.ratelimit import RateLimiter
 from angui.settings import Settings
 
 logger = logging.getLogger(__name__)

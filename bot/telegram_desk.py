@@ -71,8 +71,7 @@ async def check_command(update: Update, context: BotContext) -> None:
     words = topic.split()
     industry = words.pop() if len(words) > 1 and words[-1] in INDUSTRIES else ""
     state = context.state
-    result = await state.work(checklist.build, state.service.composer.retriever, " ".join(words), industry,
-                              state.service.composer.gate)
+    result = await state.work(state.service.desk, checklist.build, " ".join(words), industry)
     head = [f"<b>{html.escape(topic)}检查表</b>（共 {len(result.items)} 项，完整表格见附件）"]
     lines = [f"{n}. {html.escape(i.item[:120])} —— {_cite(i.citation)}" for n, i in enumerate(result.items[:SUMMARY_LINES], 1)]
     await _deliver(update, topic, head + lines, _docx(checklist_docx, result, f"{topic}检查表.docx") if result.items else None)
@@ -84,7 +83,7 @@ async def outline_command(update: Update, context: BotContext) -> None:
     if topic is None:
         return
     state = context.state
-    result = await state.work(outline.build, state.service.composer.retriever, topic, state.service.composer.gate)
+    result = await state.work(state.service.desk, outline.build, topic)
     head = [f"<b>{html.escape(topic)} 课程大纲</b>（完整大纲见附件）"]
     lines = [f"{html.escape(s)}：{len(entries)} 条" for s, entries in result.sections.items() if entries]
     await _deliver(update, topic, head + lines, _docx(outline_docx, result, f"{topic}课程大纲.docx") if result.lines else None)
@@ -119,7 +118,7 @@ async def quiz_command(update: Update, context: BotContext) -> None:
     if topic is None:
         return
     state = context.state
-    result = await state.work(quiz.build, state.service.composer.retriever, topic, 10, state.service.composer.gate)
+    result = await state.work(state.service.desk, quiz.build, topic, 10)
     if not result.questions:
         await update.effective_message.reply_text(NOTHING_FOUND.format(topic=topic))
         return

@@ -13,7 +13,7 @@ from angui.schema import base_loc
 from helpers import EVAL, KNOWLEDGE, MODEL, SEED, cli_env, ingest_into, open_service, run_cli
 
 CONTRACT = {"question", "answer", "found", "mode", "citations", "warnings", "signals"}
-CITATION = {"n", "doc", "edition", "status", "loc", "text", "quote", "source", "page", "score"}
+CITATION = {"n", "doc", "edition", "status", "loc", "text", "quote", "source", "page", "score", "id"}
 
 
 def _law_index(root: Path, embedding: str) -> Path:
@@ -96,6 +96,7 @@ def test_json_contract_and_citation_numbers(service):
         assert set(c) == CITATION and c["n"] == i
         assert c["page"] is None or isinstance(c["page"], int)
         assert c["quote"] == "" or all(part in c["text"] for part in c["quote"].split("\n"))
+        assert [u.text for u in service.kb.store.get([c["id"]])] == [c["text"]]  # the id opens the cited unit
     used = {int(n) for n in re.findall(r"\[(\d+)\]", result["answer"])}
     assert used and used <= set(range(1, len(result["citations"]) + 1))
     assert "依据：" in result["answer"]

@@ -13,12 +13,12 @@ from bot_helpers import play, running
 
 from angui.answer.model import Answer, Citation, Statement
 from angui.answer.service import AnswerService
-from angui.bot.feedback import hash_user, load_key
-from angui.bot.ratelimit import RateLimiter
 from angui.bot.telegram_app import MAX_VOTE_CHANGES
 from angui.bot.telegram_format import render_answer, split_message
 from angui.bot.telegram_texts import ADMIN_ONLY, ERROR_TEXT, REFUSAL, SOURCES_SENT, UPLOAD_REFUSED
-from angui.bot.telegram_upload import safe_name, upload_problem
+from angui.feedback import hash_user, load_key
+from angui.ingest.uploads import safe_name, upload_problem
+from angui.ratelimit import RateLimiter
 from angui.settings import Settings
 
 from botapi_standin import BotApiStandIn, html_problem, plain_text
@@ -419,7 +419,7 @@ def test_the_bot_answers_from_a_document_replaced_by_an_outside_ingest(api: BotA
 
 
 def test_a_refused_reupload_keeps_the_live_versions_file(tmp_path: Path) -> None:
-    from angui.bot.telegram_upload import set_aside, settle
+    from angui.ingest.uploads import set_aside, settle
 
     path = tmp_path / "规程.txt"
     path.write_text("第一条 旧版本。\n", encoding="utf-8")

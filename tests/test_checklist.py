@@ -74,7 +74,7 @@ def test_cli_checklist_json_contract(knowledge_index):
     assert set(data) == {"topic", "industry", "items"} and data["topic"] == "粉尘涉爆"
     item = data["items"][0]
     assert set(item) == {"item", "quote", "how", "citation"}
-    assert set(item["citation"]) == {"doc", "edition", "status", "loc", "text", "source"}
+    assert set(item["citation"]) == {"doc", "edition", "status", "loc", "text", "source", "id"}
     none = run_cli("checklist", "春节联欢晚会", "--index", str(knowledge_index))
     assert none.returncode == 2 and "没有找到" in none.stderr
 

@@ -217,5 +217,5 @@ def _citation(i: int, hit: Hit, quote: list[str]) -> Citation:
     return Citation(
         n=i + 1, doc=m["title"], edition=m["edition"], status=m["status"], loc=m["loc"], text=hit.unit.text,
         quote="\n".join(dict.fromkeys(quote)), source=m["source"],
-        page=m["page"] if m.get("page", -1) >= 0 else None, score=round(float(hit.score), 4),
+        page=m["page"] if m.get("page", -1) >= 0 else None, score=round(float(hit.score), 4), id=hit.unit.id,
     )

@@ -29,6 +29,7 @@ class Citation:
     source: str
     page: int | None
     score: float
+    id: str = ""  # the stored unit's id (GET /api/units/{id} gives its full text)
 
     @property
     def label(self) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 from angui.answer.compose import Composer
 from angui.answer.gate import Gate
@@ -15,13 +18,18 @@ from angui.kb import KnowledgeBase
 from angui.settings import DEFAULT_K, Settings
 from angui.text import compact
 
+T = TypeVar("T")
+
 
 @dataclass
 class AnswerService:
-    """Ask questions, list the live documents, and re-read the index after an ingest."""
+    """Ask questions, list the live documents, and re-read the index after an ingest. Safe to share between
+    threads: reading the index is serialised by `lock` (desk tools take it too); an LLM's reply is awaited
+    outside it."""
 
     kb: KnowledgeBase
     composer: Composer
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
     def settings(self) -> Settings:
@@ -31,16 +39,30 @@ class AnswerService:
         """A cited answer (or a refusal) for one question, over the index as it is now (another process's
         ingest bumps the store's generation, and the registry and lexical index are then re-read). With `llm`
         (default: ANGUI_ANSWER_MODE=llm) a model writes it from the same sources; `on_token` sees it stream."""
-        if self.kb.store.generation() != self.composer.retriever.generation:
-            self.refresh()
         if llm if llm is not None else self.settings.answer_mode == "llm":
             return self.llm.ask(question, k, on_token)
-        return self.composer.ask(question, k)
+        return self.extractive(question, k)
+
+    def extractive(self, question: str, k: int = DEFAULT_K) -> Answer:
+        """The extractive answer over the index as it is now (re-read first when another process wrote)."""
+        with self.lock:
+            self._catch_up()
+            return self.composer.ask(question, k)
+
+    def desk(self, build: Callable[..., T], *args: Any) -> T:
+        """Run a desk tool's builder (checklist, quiz, outline) over the current index: build(retriever, *args, gate)."""
+        with self.lock:
+            self._catch_up()
+            return build(self.composer.retriever, *args, self.composer.gate)
 
     @cached_property
     def llm(self) -> LLMAnswerer:
         """The LLM answer mode over this service's extractive answers (langchain is imported on first use)."""
-        return LLMAnswerer(self.composer.ask, self.settings, self.holds)
+        return LLMAnswerer(self.extractive, self.settings, self.holds)
+
+    def _catch_up(self) -> None:
+        if self.kb.store.generation() != self.composer.retriever.generation:
+            self.refresh()
 
     def holds(self, title: str, base_loc: str) -> bool:
         """Whether the knowledge base has provision `base_loc` (第十五条) of a live document named `title`."""
@@ -55,8 +77,9 @@ class AnswerService:
 
     def refresh(self) -> int:
         """Re-read the document registry and lexical index; returns how many documents are live."""
-        self.composer.retriever.refresh()
-        return len(self.composer.retriever.docs)
+        with self.lock:
+            self.composer.retriever.refresh()
+            return len(self.composer.retriever.docs)
 
 
 def open_service(settings: Settings) -> AnswerService:

@@ -34,7 +34,7 @@ def citation_of(unit: StoredUnit) -> dict:
     """The citation of a unit as the checklist and quiz JSON carry it."""
     m = unit.meta
     return {"doc": m["title"], "edition": m["edition"], "status": m["status"], "loc": m["loc"], "text": unit.text,
-            "source": m["source"]}
+            "source": m["source"], "id": unit.id}
 
 
 def kind_order(unit: StoredUnit) -> int:

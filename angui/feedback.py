@@ -1,4 +1,4 @@
-"""Answer feedback (👍/👎) appended as JSON lines under the index dir; user ids are stored hashed."""
+"""Answer feedback (👍/👎) from every channel, appended as JSON lines under the index dir; users are stored hashed."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from angui.answer.model import Citation
 
 
-def hash_user(user_id: int, key: bytes) -> str:
-    """Keyed SHA-256 (HMAC) of the user id: votes group per user, and the id cannot be found by trying ids."""
+def hash_user(user_id: int | str, key: bytes) -> str:
+    """Keyed SHA-256 (HMAC) of the user id (a Telegram id, a web channel's token): votes group per user, and the id
+    cannot be found by trying ids."""
     return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()
 
 
@@ -35,12 +37,15 @@ class FeedbackStore:
         self.key = load_key(path.with_suffix(".key"))
         self._lock = threading.Lock()
 
-    def record(self, question: str, citations: list[Citation], user_id: int, vote: str) -> dict:
-        """Store one vote ("up" or "down") on an answer; returns the record written."""
+    def record(self, question: str, citations: Sequence[Citation | dict], user_id: int | str, vote: str,
+               channel: str = "telegram") -> dict:
+        """Store one vote ("up" or "down") on an answer (its citations as objects or {"doc", "loc"} dicts)."""
         row = {
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "question": question,
-            "citations": [{"doc": c.doc, "loc": c.loc} for c in citations],
+            "citations": [{"doc": c["doc"], "loc": c["loc"]} if isinstance(c, dict) else {"doc": c.doc, "loc": c.loc}
+                          for c in citations],
+            "channel": channel,
             "user": hash_user(user_id, self.key),
             "vote": vote,
         }
