@@ -297,4 +297,5 @@ def mask_secrets(text: str) -> str:
     return re.sub(r"\d{5,}:[\w-]{20,}", "<TOKEN>", text)
 
 
-from angui import cli_desk  # noqa: E402,F401  (registers checklist, quiz, outline and diff on `app`)
+# registers checklist, quiz, outline and diff, then serve and dingtalk, on `app`
+from angui import cli_desk, cli_web  # noqa: E402,F401

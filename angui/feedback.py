@@ -13,6 +13,8 @@ from pathlib import Path
 
 from angui.answer.model import Citation
 
+FEEDBACK_FILE = "feedback.jsonl"  # one file of votes per index, shared by every channel
+
 
 def hash_user(user_id: int | str, key: bytes) -> str:
     """Keyed SHA-256 (HMAC) of the user id (a Telegram id, a web channel's token): votes group per user, and the id

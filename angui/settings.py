@@ -14,6 +14,8 @@ DEFAULT_EMBED_MAX_CHARS = 160  # the answer gate's dense threshold is calibrated
 ENV_FILE = ".env"
 
 Ids = Annotated[frozenset[int], NoDecode]
+Words = Annotated[tuple[str, ...], NoDecode]
+MIN_TOKEN_CHARS = 8
 
 
 class Settings(BaseSettings):
@@ -57,6 +59,33 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     webhook_secret: str | None = None
     rate_limit: int = 10
+
+    # web page and HTTP API (`angui serve`)
+    api_tokens: Words = ()
+    admin_tokens: Words = ()
+    api_rate_limit: int = Field(default=60, ge=1, description="requests per minute for each token")
+    cors_origins: Words = ()
+    max_question_chars: int = 1000
+
+    # DingTalk outgoing robot (`angui dingtalk`), over the HTTP API
+    dingtalk_secret: str = ""
+    dingtalk_api_url: str = "http://127.0.0.1:8000"
+    dingtalk_api_token: str = ""
+
+    @field_validator("api_tokens", "admin_tokens", "cors_origins", mode="before")
+    @classmethod
+    def _split_words(cls, value: object) -> object:
+        """Accept "a, b，c" as well as any iterable of strings."""
+        if isinstance(value, str):
+            value = value.replace("，", ",").split(",")
+        return tuple(part.strip() for part in value if str(part).strip())
+
+    @field_validator("api_tokens", "admin_tokens")
+    @classmethod
+    def _long_tokens(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if short := [t for t in value if len(t) < MIN_TOKEN_CHARS]:
+            raise ValueError(f"访问口令至少 {MIN_TOKEN_CHARS} 个字符（有 {len(short)} 个过短）")
+        return value
 
     @field_validator("allowed_users", "allowed_chats", "admin_users", mode="before")
     @classmethod

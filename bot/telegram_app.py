@@ -69,7 +69,7 @@ from angui.bot.telegram_texts import (
     WRITING,
 )
 from angui.bot.telegram_upload import upload_reply
-from angui.feedback import FeedbackStore
+from angui.feedback import FEEDBACK_FILE, FeedbackStore
 from angui.ingest.uploads import ingest_upload, safe_name, set_aside, settle, upload_dir, upload_problem
 from angui.ratelimit import RateLimiter
 from angui.settings import Settings
@@ -77,7 +77,6 @@ from angui.settings import Settings
 logger = logging.getLogger(__name__)
 
 VOTES = {"up": "👍", "down": "👎"}
-FEEDBACK_FILE = "feedback.jsonl"
 STREAM_EVERY_S = 1.5  # Telegram allows about one edit of a message per second
 MAX_STREAMED = 4000  # characters of a streaming reply shown before it is verified
 MAX_VOTE_CHANGES = 3  # votes recorded per user and answer (a first vote and two changes of mind)

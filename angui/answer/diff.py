@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
 
 from angui.answer.model import CURRENT
@@ -49,6 +49,12 @@ class EditionDiff:
 
     def of_kind(self, kind: str) -> list[Change]:
         return [c for c in self.changes if c.kind == kind]
+
+    def to_dict(self) -> dict:
+        """The comparison as JSON: both editions' records, counts per kind, and every change."""
+        return {"title": self.title, "current": self.current, "old": self.old, "unchanged": self.unchanged,
+                "counts": {kind: len(self.of_kind(kind)) for kind in (CHANGED, ADDED, REMOVED)},
+                "changes": [asdict(c) for c in self.changes]}
 
 
 class DiffError(Exception):

@@ -4,7 +4,7 @@ points, penalties, typical accidents (from the 2016 manual) — every line a ver
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from angui.answer.features import PENALTY
 from angui.answer.gate import Gate
@@ -39,6 +39,11 @@ class Outline:
     @property
     def lines(self) -> list[OutlineLine]:
         return [line for lines in self.sections.values() for line in lines]
+
+    def to_dict(self) -> dict:
+        """The outline as JSON: topic, then each section's lines (quote, citation, note) in order."""
+        return {"topic": self.topic, "sections": {name: [asdict(line) for line in lines]
+                                                  for name, lines in self.sections.items()}}
 
 
 def _sentence(unit: StoredUnit, terms: dict[str, float], pattern: re.Pattern | None = None) -> str:

@@ -1,0 +1,94 @@
+"""The document list (GET /api/documents) and an admin's upload (POST /api/documents): the file is checked,
+ingested in a child `angui ingest` process and reported; a refused file changes nothing stored."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+
+from angui.ingest.uploads import MB, ingest_upload, safe_name, set_aside, settle, upload_dir, upload_problem
+from angui.settings import Settings
+from angui.web.access import Admin, Reader
+from angui.web.errors import ApiError
+from angui.web.state import web
+
+router = APIRouter()
+CHUNK = 1024 * 1024
+INCOMING = ".incoming"  # partial uploads (a dot folder: ingest never reads it)
+UPLOADED, BUNDLED, INGESTED = "上传", "随附", "导入"
+
+
+def _inside(path: str, folder: Path) -> bool:
+    return Path(path).resolve().is_relative_to(folder.resolve())
+
+
+def origin(source: str, settings: Settings) -> str:
+    """Where a document came from: an upload, the bundled knowledge/ folder, or an ingest from the command line."""
+    if _inside(source, settings.index_dir / "uploads"):
+        return UPLOADED
+    return BUNDLED if _inside(source, settings.catalog.parent) else INGESTED
+
+
+@router.get("/api/documents", summary="已入库文档：标题、版本、状态、单元数、来源")
+def documents(request: Request, _: Reader) -> dict:
+    state = web(request)
+    docs = [{"doc_key": m["doc_key"], "title": m["title"], "edition": m["edition"], "status": m["status"],
+             "doc_no": m["doc_no"], "issuer": m["issuer"], "family": m["family"], "units": m["units"],
+             "ingested_at": m["ingested_at"], "file": Path(m["source"]).name, "origin": origin(m["source"], state.settings)}
+            for m in state.service.documents().values()]
+    docs.sort(key=lambda d: (d["origin"] != BUNDLED, d["family"], d["status"] != "现行", d["title"]))
+    return {"count": len(docs), "units": sum(int(d["units"]) for d in docs), "documents": docs}
+
+
+async def _receive(upload: UploadFile, settings: Settings) -> Path:
+    """The upload written to a hidden partial file, refused (and removed) once it passes ANGUI_MAX_FILE_MB."""
+    incoming = upload_dir(settings) / INCOMING
+    incoming.mkdir(exist_ok=True)
+    part = incoming / f"{os.getpid()}-{id(upload)}.part"
+    size = 0
+    try:
+        with part.open("wb") as fh:
+            while chunk := await upload.read(CHUNK):
+                size += len(chunk)
+                if size > settings.max_file_mb * MB:
+                    raise ApiError(413, upload_problem(upload.filename or "", size, settings.max_file_mb) or "文件过大。",
+                                   "too_large")
+                fh.write(chunk)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    if size == 0:
+        part.unlink(missing_ok=True)
+        raise ApiError(422, f"上传的文件是空的：{upload.filename}。", "empty_file")
+    return part
+
+
+@router.post("/api/documents", summary="管理员上传文档并导入（PDF、DOCX、XLSX、TXT、CSV、MD）")
+async def upload(request: Request, file: Annotated[UploadFile, File(description="要导入的文件")], _: Admin):
+    state = web(request)
+    name = Path(file.filename or "").name
+    if problem := upload_problem(name, file.size, state.settings.max_file_mb):
+        raise ApiError(415 if "类型" in problem else 413, problem, "bad_upload")
+    async with state.upload_lock:  # one at a time (the index's write lock serialises ingests anyway)
+        part = await _receive(file, state.settings)
+        path = upload_dir(state.settings) / safe_name(name)
+        previous = set_aside(path)  # the live version's file comes back if this upload is refused
+        os.replace(part, path)
+        report = await ingest_upload(state.settings, path, _ignore)
+        skipped = [f for f in report.get("files", []) if f["status"] == "skipped"]
+        settle(path, previous, stored="error" not in report and not skipped)
+    count = await asyncio.to_thread(state.service.refresh)
+    if "error" in report:
+        raise ApiError(503, f"导入失败：{report['error']}。知识库未改变。", "ingest_failed", documents=count)
+    if skipped:
+        raise ApiError(422, f"未导入 {name}：{skipped[0]['reason']}。知识库未改变。", "not_ingested", report=report,
+                       documents=count)
+    return {**report, "documents": count}
+
+
+async def _ignore(_: str) -> None:
+    """Progress lines of the child ingest are not relayed over plain HTTP."""

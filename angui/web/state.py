@@ -1,0 +1,27 @@
+"""What every route is handed: settings, the answer service, the token gate and the feedback file."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from angui.answer.service import AnswerService
+from angui.feedback import FeedbackStore
+from angui.settings import Settings
+from angui.web.access import Gatekeeper
+
+
+@dataclass
+class WebState:
+    settings: Settings
+    service: AnswerService
+    gate: Gatekeeper
+    feedback: FeedbackStore
+    upload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def web(request: Request) -> WebState:
+    """The shared state of the app serving this request."""
+    return request.app.state.web
