@@ -72,7 +72,8 @@ async def upload(request: Request, file: Annotated[UploadFile, File(description=
     state = web(request)
     name = Path(file.filename or "").name
     if problem := upload_problem(name, file.size, state.settings.max_file_mb):
-        raise ApiError(415 if "类型" in problem else 413, problem, "bad_upload")
+        wrong_type = "类型" in problem
+        raise ApiError(415 if wrong_type else 413, problem, "bad_upload" if wrong_type else "too_large")
     async with state.upload_lock:  # one at a time (the index's write lock serialises ingests anyway)
         part = await _receive(file, state.settings)
         path = upload_dir(state.settings) / safe_name(name)
