@@ -104,7 +104,7 @@ async function openSource(citation) {
     const badge = $("#source-badge");
     badge.textContent = unit.status;
     badge.classList.toggle("old", unit.status !== "现行");
-    $("#source-edition").textContent = unit.edition ? unit.edition + " 版" : "";
+    $("#source-edition").textContent = unit.edition || "";
     $("#source-path").textContent = [unit.doc_no, unit.path].filter(Boolean).join(" · ");
     $("#source-text").innerHTML = markQuote(unit.text, citation.quote);
   } catch (e) {
