@@ -1,4 +1,4 @@
-# 安规助手 image: the `angui` CLI; runs the Telegram bot by default.
+# 安规助手 image: the `angui` CLI; runs the Telegram bot by default (`angui serve` for the web page and API).
 # Stage 1 builds the wheel (the same artifact tests/test_wheel.py installs); stage 2 installs only that wheel.
 FROM python:3.11-slim AS build
 WORKDIR /src
@@ -31,5 +31,6 @@ USER angui
 ENV ANGUI_INDEX_DIR=/data/index \
     ANGUI_CATALOG=/app/knowledge/catalog.toml
 VOLUME ["/data"]
+EXPOSE 8000
 
 CMD ["angui", "bot"]

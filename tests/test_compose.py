@@ -21,7 +21,7 @@ def compose() -> dict:
 
 
 def test_services_and_volumes(compose: dict) -> None:
-    assert set(compose["services"]) == {"chroma", "bot", "ingest"}
+    assert set(compose["services"]) == {"chroma", "web", "bot", "dingtalk", "ingest"}
     assert set(compose["volumes"]) == {"chroma-data", "angui-data"}
     chroma = compose["services"]["chroma"]
     assert chroma["image"].startswith("chromadb/chroma")
@@ -42,6 +42,19 @@ def test_bot_service(compose: dict) -> None:
     assert "angui-data:/data" in bot["volumes"]
     assert bot["depends_on"] == {"chroma": {"condition": "service_healthy"}}
     assert "command" not in bot  # the image's CMD: angui bot
+
+
+def test_web_service_shares_the_index_and_chroma(compose: dict) -> None:
+    web = compose["services"]["web"]
+    assert web["image"] == compose["services"]["bot"]["image"] and web["env_file"] == ".env"
+    assert web["command"] == ["angui", "serve", "--host", "0.0.0.0", "--port", "8000"]
+    assert web["environment"] == KB_ENV and "angui-data:/data" in web["volumes"] and web["ports"] == ["8000:8000"]
+    assert web["depends_on"] == {"chroma": {"condition": "service_healthy"}}
+    assert "/healthz" in " ".join(web["healthcheck"]["test"])
+    robot = compose["services"]["dingtalk"]
+    assert robot["profiles"] == ["dingtalk"] and robot["command"][:2] == ["angui", "dingtalk"]
+    assert robot["environment"] == {"ANGUI_DINGTALK_API_URL": "http://web:8000"}
+    assert robot["depends_on"] == {"web": {"condition": "service_healthy"}}
 
 
 def test_ingest_service(compose: dict) -> None:

@@ -49,10 +49,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 def test_wheel_has_one_import_name_and_its_data(installed: tuple[Path, dict[str, str]]) -> None:
     work, env = installed
-    code = ("import angui, angui.bot, angui.ingest, angui.answer; from importlib.resources import files; "
-            "print(angui.__file__); print(files('angui.prompts').joinpath('anchors.toml').is_file())")
+    code = ("import angui, angui.bot, angui.ingest, angui.answer, angui.web; from importlib.resources import files; "
+            "print(angui.__file__); print(files('angui.prompts').joinpath('anchors.toml').is_file()); "
+            "print(all(files('angui.web').joinpath('static', f).is_file() for f in ('index.html', 'app.js', 'app.css')))")
     out = _run("python", "-c", code, cwd=work, env=env).stdout.split()
-    assert "site-packages" in out[0] and str(REPO) not in out[0] and out[1] == "True"
+    assert "site-packages" in out[0] and str(REPO) not in out[0] and out[1] == "True" and out[2] == "True"
     for name in ("bot", "ingest", "prompts"):
         proc = subprocess.run(["python", "-c", f"import {name}"], cwd=work, env=env, capture_output=True, text=True)
         assert proc.returncode != 0 and "ModuleNotFoundError" in proc.stderr, name
