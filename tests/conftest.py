@@ -48,3 +48,11 @@ def knowledge_index(tmp_path_factory) -> Path:
     index = tmp_path_factory.mktemp("knowledge") / "index"
     ingest_into(index, KNOWLEDGE)
     return index
+
+
+@pytest.fixture(scope="module")
+def knowledge_copy(knowledge_index, tmp_path_factory) -> Path:
+    """A private copy of the bundled-knowledge index for one test module (which may write beside it)."""
+    dest = tmp_path_factory.mktemp("knowledge-copy") / "index"
+    shutil.copytree(knowledge_index, dest)
+    return dest

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 
 import pytest
 from docx import Document
@@ -37,11 +36,8 @@ ENDPOINTS = [
 
 
 @pytest.fixture(scope="module")
-def index(knowledge_index, tmp_path_factory):
-    """A private copy of the bundled-knowledge index (feedback is written beside it)."""
-    dest = tmp_path_factory.mktemp("api") / "index"
-    shutil.copytree(knowledge_index, dest)
-    return dest
+def index(knowledge_copy):
+    return knowledge_copy  # feedback is written beside it
 
 
 @pytest.fixture(scope="module")

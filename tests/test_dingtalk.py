@@ -3,7 +3,6 @@ on 127.0.0.1; the request signature (timestamp + HMAC-SHA256 of the AppSecret) i
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import httpx
@@ -20,10 +19,8 @@ QUESTION = "有限空间作业前要做什么检测？"
 
 
 @pytest.fixture(scope="module")
-def api(knowledge_index, tmp_path_factory):
-    root = tmp_path_factory.mktemp("dingtalk")
-    shutil.copytree(knowledge_index, root / "index")
-    with served(root / "index", root) as base:
+def api(knowledge_copy):
+    with served(knowledge_copy, knowledge_copy.parent) as base:
         yield base
 
 

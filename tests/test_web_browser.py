@@ -4,7 +4,6 @@ tabs, an admin upload, and a phone-sized screen. Screenshots go to test-output/s
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -24,10 +23,8 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and DRIVER.exists()),
 
 
 @pytest.fixture(scope="module")
-def base(knowledge_index, tmp_path_factory):
-    root = tmp_path_factory.mktemp("browser")
-    shutil.copytree(knowledge_index, root / "index")
-    with served(root / "index", root) as url:
+def base(knowledge_copy):
+    with served(knowledge_copy, knowledge_copy.parent) as url:
         yield url
 
 

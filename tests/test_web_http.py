@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -22,10 +21,8 @@ QUESTION = "有限空间作业前要做什么检测？"
 
 
 @pytest.fixture(scope="module")
-def index(knowledge_index, tmp_path_factory):
-    dest = tmp_path_factory.mktemp("http") / "index"
-    shutil.copytree(knowledge_index, dest)
-    return dest
+def index(knowledge_copy):
+    return knowledge_copy
 
 
 @pytest.fixture(scope="module")

@@ -276,6 +276,11 @@ function deskRequest(kind, fields, format) {
   return ["/api/" + kind, { method: "POST", json }];
 }
 
+// each desk view: its form, then (added here) download buttons, an error line and the result
+$$("form.desk").forEach((form) => form.insertAdjacentHTML("afterend", '<div class="downloads" hidden>' +
+  '<button data-format="docx" id="' + form.dataset.kind + '-docx">下载 Word</button><button data-format="md">下载 Markdown</button>' +
+  '</div><p class="error" hidden></p><div class="result" id="' + form.dataset.kind + '-result"></div>'));
+
 $$("form.desk").forEach((form) => form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const kind = form.dataset.kind, view = form.closest(".view");
