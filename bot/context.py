@@ -31,7 +31,7 @@ class BotState:
     worker: ThreadPoolExecutor
 
     async def work(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run blocking knowledge-base work on the single worker thread."""
+        """Run blocking knowledge-base work on a worker thread (index reads are serialised by the service)."""
         return await asyncio.get_running_loop().run_in_executor(self.worker, fn, *args)
 
 

@@ -2,7 +2,9 @@
 
 Buttons under an answer: 原文 sends the full text of every cited unit; 更多依据 asks the same question again
 with twice as many citations (2 × ANGUI_ANSWER_K) and shows those the answer did not cite, numbered on from
-it; 👍/👎 store feedback. Answers run on one worker thread; an admin upload is ingested in a child process.
+it; 👍/👎 store feedback. Answers run on a few worker threads (the answer service serialises index reads, and an
+LLM's reply is awaited outside that lock, so a slow model holds up no one else); an admin upload is ingested in a
+child process.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ from angui.ratelimit import RateLimiter
 from angui.settings import Settings
 
 logger = logging.getLogger(__name__)
+WORKERS = 4  # threads for knowledge-base work; index reads take the service's lock
 
 VOTES = {"up": "👍", "down": "👎"}
 STREAM_EVERY_S = 1.5  # Telegram allows about one edit of a message per second
@@ -318,7 +321,7 @@ def build_application(settings: Settings, service: AnswerService) -> Application
     application.bot_data[STATE_KEY] = BotState(
         settings, service, RateLimiter(settings.rate_limit), AnswerCache(),
         FeedbackStore(settings.index_dir / FEEDBACK_FILE),
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="angui-kb"),
+        ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="angui-kb"),
     )
     application.add_handler(TypeHandler(Update, check_access), group=-1)
     application.add_handler(CommandHandler(["start", "help"], help_command))

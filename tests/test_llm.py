@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from openai_standin import OpenAIStandIn
+from openai_standin import SLOW, OpenAIStandIn
 
 from angui.answer.sentences import sentences
 
@@ -155,6 +155,30 @@ def test_the_bots_streamed_message_ends_as_the_verified_answer(service, standin)
         assert edits[-1]["text"] == expected and "补充说明" not in expected.split("依据")[0]
         assert api.sent(77)[0]["text"].startswith("正在组织答案")
         assert not api.errors()
+
+
+def test_a_slow_model_for_one_user_does_not_hold_up_another(service, standin):
+    from bot_helpers import play, running
+
+    from botapi_standin import BotApiStandIn
+
+    grounded, _ = _first_sentence(service, QUESTION)
+    standin.replies = {QUESTION: f"{grounded}[1]"}
+
+    def final(user: int) -> list[int]:  # positions of the user's finished answer among all message edits
+        return [i for i, e in enumerate(api.called("editMessageText"))
+                if e.get("reply_markup") and str(e.get("chat_id")) == str(user)]
+
+    async def scenario() -> None:
+        async with running(api, service, answer_mode="llm"):
+            api.send_text(78, f"{SLOW}慢说：{QUESTION}")  # the stand-in does not reply before the client's 2 s timeout
+            await api.until(lambda: api.sent(78), timeout=30)
+            api.send_text(79, QUESTION)
+            await api.until(lambda: final(78) and final(79), timeout=60)
+
+    with BotApiStandIn() as api:
+        play(scenario)
+        assert final(79)[0] < final(78)[0]  # answered while the other user's model call was still waiting
 
 
 def _source(text: str, loc: str = "第九十七条", doc: str = "中华人民共和国安全生产法") -> list:
