@@ -46,7 +46,7 @@ class KnowledgeBase:
     def lexical(self, live: list[str] | None = None) -> BM25Index:
         """BM25 over the live units' stored tokens; units whose tokens are missing or bad are tokenized again."""
         live = self.store.live_fingerprints() if live is None else live
-        sig = signature(live)
+        sig = f"{signature(live)}@{self.store.generation()}"  # a relabel changes tokens, not fingerprints
         if self._lexical is not None and self._lexical.signature == sig:
             return self._lexical
         items, redo = [], {}

@@ -183,6 +183,18 @@ class Store:
             self._drop_versions(db, [f for f in old if f != doc.fingerprint])
             db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
 
+    def relabel(self, doc: DocMeta, metas: dict[str, dict], tokens: dict[str, str]) -> None:
+        """Give a live document version new document metadata (a catalog edit: title, edition, status…) in one
+        transaction: its registry record, each unit's metadata and lexical tokens; vectors stay as they are."""
+        with self._transaction() as db:
+            (record,) = db.execute("SELECT record FROM documents WHERE doc_key = ? AND fingerprint = ?",
+                                   (doc.doc_key, doc.fingerprint)).fetchone()
+            db.execute("UPDATE documents SET record = ? WHERE doc_key = ?",
+                       (json.dumps({**json.loads(record), **asdict(doc)}, ensure_ascii=False), doc.doc_key))
+            db.executemany("UPDATE units SET meta = ?, tokens = ? WHERE id = ?",
+                           [(json.dumps(m, ensure_ascii=False), tokens[i], i) for i, m in metas.items()])
+            db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
+
     @staticmethod
     def _drop_versions(db: sqlite3.Connection, fingerprints: Sequence[str]) -> None:
         for table in ("units", "windows"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
@@ -75,6 +75,13 @@ class Duplicate(SkipFile):
     """A file whose exact content is already stored under another document key."""
 
 
+class Relabeled(SkipFile):
+    """An unchanged file whose catalog entry changed: its stored metadata was updated (no re-embedding)."""
+
+
+LABELS = {"title": "标题", "edition": "版本", "status": "状态", "doc_no": "文号", "issuer": "发布机关", "family": "版本族"}
+
+
 def line_for(result: FileResult) -> str:
     """The report line printed for one file."""
     if result.status == "ok":
@@ -110,7 +117,7 @@ def _ingest(kb: KnowledgeBase, paths: list[Path], echo: Echo, show_progress: boo
                 continue
             meta, units = found
             result.title = meta.title
-        except Duplicate as exc:  # the same content under another name: already answerable, not an error
+        except (Duplicate, Relabeled) as exc:  # already answerable: not an error
             result.status, result.reason = "unchanged", exc.reason
             echo(line_for(result))
             continue
@@ -146,6 +153,7 @@ def _parse(kb: KnowledgeBase, path: Path, key: str, catalog: dict, budget: Budge
     loaded = load(path, budget)
     meta = build_meta(path, loaded, catalog, salt=embedding_salt(kb.settings), doc_key=key)
     if kb.store.is_current(meta):
+        relabel(kb, meta)
         return None
     twin = claimed.get(meta.fingerprint) or kb.store.key_of(meta.fingerprint)
     if twin:
@@ -154,6 +162,21 @@ def _parse(kb: KnowledgeBase, path: Path, key: str, catalog: dict, budget: Budge
     budget.units(len(units))
     link_penalties(units)
     return meta, units
+
+
+def relabel(kb: KnowledgeBase, meta: DocMeta) -> None:
+    """When the live version's stored metadata differs from what the catalog now says, update it in place
+    (raises Relabeled naming what changed); the same metadata does nothing."""
+    record = kb.store.documents()[meta.doc_key]
+    changed = [LABELS[k] for k in LABELS if record.get(k) != getattr(meta, k)]
+    if not changed and record.get("source") == meta.source:
+        return
+    units = kb.store.units_of(meta.fingerprint)
+    metas = {u.id: {**u.meta, **asdict(meta)} for u in units}
+    tokens = {u.id: encode_tokens(tokenize(search_text({**metas[u.id], "text": u.text}))) for u in units}
+    kb.store.relabel(meta, metas, tokens)
+    if changed:
+        raise Relabeled(f"内容未变化；已按目录更新{'、'.join(changed)}（{len(units)} 个单元，不重新嵌入）")
 
 
 def _embed_and_store(kb: KnowledgeBase, pending: list, report: IngestReport, echo: Echo, show: bool) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from helpers import CATALOG, KNOWLEDGE, SEED, cli_env, ingest_into, open_kb, run_cli, text_pdf, written
+from helpers import CATALOG, KNOWLEDGE, SEED, cli_env, ingest_into, open_kb, open_service, run_cli, text_pdf, written
 
 
 def _units(index: Path) -> dict[str, dict]:
@@ -143,6 +143,37 @@ def test_catalog_overrides_file_name(tmp_path):
     ingest_paths(kb, [src], echo=lambda s: None, show_progress=False)
     (meta,) = kb.store.documents().values()
     assert (meta["title"], meta["status"], meta["edition"]) == ("某某办法", "已废止", "2016原文")
+
+
+def test_a_catalog_edit_relabels_an_unchanged_file_without_embedding(tmp_path):
+    from angui.ingest.pipeline import ingest_paths
+
+    rule = KNOWLEDGE / "rules" / "工贸企业粉尘防爆安全规定(2021).md"
+    catalog = tmp_path / "catalog.toml"
+    shutil.copy(CATALOG, catalog)
+    kb = open_kb(tmp_path / "idx", catalog=catalog)
+    ingest_paths(kb, [rule], echo=lambda s: None, show_progress=False)
+    service = open_service(tmp_path / "idx", catalog=catalog)
+    question = "粉尘防爆安全规定第二十三条"
+    assert service.ask(question).citations[0].status == "现行"
+    old = catalog.read_text(encoding="utf-8")
+    entry = ('title = "工贸企业粉尘防爆安全规定"\ndoc_no = "应急管理部令第6号"\nissuer = "应急管理部"\n'
+             'edition = "2021-07-25"\nstatus = "现行"')
+    assert entry in old
+    catalog.write_text(old.replace(entry, entry.replace('status = "现行"', 'status = "已废止"')
+                                   .replace("edition = \"2021-07-25\"", "edition = \"2021-07-25（试）\"")), encoding="utf-8")
+    generation = kb.store.generation()
+    report = ingest_paths(open_kb(tmp_path / "idx", catalog=catalog), [rule], echo=lambda s: None, show_progress=False)
+    (result,) = report.files
+    assert result.status == "unchanged" and "版本、状态" in result.reason and report.embedded == 0
+    assert kb.store.generation() == generation + 1
+    (record,) = kb.store.documents().values()
+    assert (record["status"], record["edition"]) == ("已废止", "2021-07-25（试）")
+    assert {u.meta["status"] for u in kb.store.iter_units()} == {"已废止"}
+    cited = service.ask(question).citations[0]  # the long-lived service sees the new labels
+    assert (cited.status, cited.edition) == ("已废止", "2021-07-25（试）")
+    again = ingest_paths(open_kb(tmp_path / "idx", catalog=catalog), [rule], echo=lambda s: None, show_progress=False)
+    assert again.files[0].status == "unchanged" and again.files[0].reason == "" and kb.store.generation() == generation + 1
 
 
 def test_editions_and_status_from_names_and_catalog():
