@@ -26,3 +26,18 @@ def fold(text: str) -> str:
 def compact(text: str) -> str:
     """NFKC, lowercase, no whitespace: the form quotes, terms and eval keys are compared in."""
     return _WHITESPACE.sub("", fold(text))
+
+
+STATE_PREFIX = "中华人民共和国"  # national laws are named with and without it (安全生产法 = 中华人民共和国安全生产法)
+
+
+def title_key(name: str) -> str:
+    """A document name in the form names are matched in: compact, without the 中华人民共和国 prefix."""
+    return compact(name).replace(STATE_PREFIX, "")
+
+
+def names_document(name: str, title: str, family: str) -> bool:
+    """Whether `name` (as a user or a model writes it: full title, short name) refers to the document with this
+    title and edition family."""
+    key = title_key(name)
+    return bool(key) and (key in title_key(title) or key in title_key(family) or title_key(family) in key)

@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 
 from angui.answer.model import CURRENT
 from angui.store import Store, StoredUnit
-from angui.text import compact, nfkc
+from angui.text import compact, names_document, nfkc
 
 SAME_ARTICLE = 0.5  # an article keeps its number when its two texts are at least this similar
 MOVED_ARTICLE = 0.6  # else it is looked for under another number at this similarity
@@ -98,9 +98,7 @@ def mark_words(old: str, new: str) -> str:
 
 def editions(store: Store, name: str) -> tuple[dict, dict]:
     """The current and the superseded registry records of the document family named (title, short name or file)."""
-    key = compact(nfkc(name)).replace("中华人民共和国", "")
-    docs = store.documents().values()
-    family = [m for m in docs if key and (key in compact(m["family"]) or key in compact(m["title"]))]
+    family = [m for m in store.documents().values() if names_document(name, m["title"], m["family"])]
     families = sorted({m["family"] for m in family})
     if not family:
         raise DiffError(f"知识库中没有名为“{name}”的文件。")

@@ -16,7 +16,7 @@ from angui.answer.model import Answer
 from angui.answer.retrieve import Retriever
 from angui.kb import KnowledgeBase
 from angui.settings import DEFAULT_K, Settings
-from angui.text import compact
+from angui.text import names_document
 
 T = TypeVar("T")
 
@@ -66,9 +66,7 @@ class AnswerService:
 
     def holds(self, title: str, base_loc: str) -> bool:
         """Whether the knowledge base has provision `base_loc` (第十五条) of a live document named `title`."""
-        key = compact(title).replace("中华人民共和国", "")
-        fps = [m["fingerprint"] for m in self.documents().values()
-               if key and (key in compact(m["title"]) or compact(m["family"]) in key)]
+        fps = [m["fingerprint"] for m in self.documents().values() if names_document(title, m["title"], m["family"])]
         return bool(fps) and bool(self.kb.store.units_at(fps, base_loc))
 
     def documents(self) -> dict[str, dict]:

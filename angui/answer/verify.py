@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from angui.answer.model import Citation
 from angui.numerals import cn_to_int, int_to_cn
-from angui.text import compact, nfkc
+from angui.text import compact, nfkc, title_key
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]+)?(?:\s*\[\d+\])*|(?:\s*\[\d+\])+")
 _WIDE_MARK = re.compile(r"［([0-9０-９]+)］")
@@ -95,8 +95,7 @@ def check(sentence: str, sources: list[Citation], holds) -> Checked:
         if not holds(title, base):
             out.ok, out.reason = False, f"知识库中没有《{title}》{loc}"
             return out
-        if not any(compact(title).replace("中华人民共和国", "") in compact(c.doc) and c.loc.split("(")[0] == base
-                   for c in cited):
+        if not any(title_key(title) in title_key(c.doc) and c.loc.split("(")[0] == base for c in cited):
             out.ok, out.reason = False, f"《{title}》{loc}不是所引来源"
             return out
     bases = {c.loc.split("(")[0] for c in cited}
