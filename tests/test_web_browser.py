@@ -10,6 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 from docx import Document
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 from web_helpers import ADMIN, OUTPUT, READER, bearer, served
 
@@ -17,6 +22,7 @@ CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 QUESTION = "有限空间作业前要做什么检测？"
 WAIT_S = 30
 SCREENS = OUTPUT / "screens"
+HOSTILE = '<img src=x onerror="window.__pwned=1">'
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and DRIVER.exists()),
                                 reason="needs Debian's chromium and chromium-driver (make test installs them)")
@@ -30,9 +36,6 @@ def base(knowledge_copy):
 
 @pytest.fixture()
 def browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -52,21 +55,14 @@ def browser(tmp_path):
 
 
 def wait(driver, condition, timeout: float = WAIT_S):
-    from selenium.webdriver.support.ui import WebDriverWait
-
     return WebDriverWait(driver, timeout).until(condition)
 
 
 def css(driver, selector: str):
-    from selenium.webdriver.common.by import By
-
     return driver.find_element(By.CSS_SELECTOR, selector)
 
 
 def visible(selector: str):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-
     return ec.visibility_of_element_located((By.CSS_SELECTOR, selector))
 
 
@@ -151,7 +147,8 @@ def test_quiz_outline_diff_and_documents_tabs(browser, base):
 
 def test_an_admin_uploads_a_document_with_a_progress_indicator(browser, base, tmp_path):
     upload = tmp_path / "冷库氨制冷安全规定.txt"
-    upload.write_text("第一条 本规定适用于冷库氨制冷作业。\n第二条 氨制冷机房应当设置氨气浓度报警装置。\n", encoding="utf-8")
+    upload.write_text("第一条 本规定适用于冷库氨制冷作业。\n第二条 氨制冷机房应当设置氨气浓度报警装置。\n"
+                      f"第三条 氨制冷机房的应急喷淋装置应当每周检查一次。{HOSTILE}\n", encoding="utf-8")
     enter(browser, base, ADMIN)
     wait(browser, visible("#tab-upload")).click()
     css(browser, "#up-file").send_keys(str(upload))
@@ -161,3 +158,11 @@ def test_an_admin_uploads_a_document_with_a_progress_indicator(browser, base, tm
     shot(browser, "07-upload")
     css(browser, "#tabs button[data-view=docs]").click()
     wait(browser, lambda d: "冷库氨制冷安全规定" in css(d, "#docs-table").text)
+    css(browser, "#tabs button[data-view=ask]").click()  # markup inside a document is shown as text, never run
+    css(browser, "#question").send_keys("氨制冷机房的应急喷淋装置多久检查一次？")
+    css(browser, "#ask-btn").click()
+    wait(browser, visible("#citations a.cite"))
+    next(a for a in browser.find_elements(By.CSS_SELECTOR, "#citations a.cite") if "冷库氨制冷安全规定" in a.text).click()
+    wait(browser, lambda d: HOSTILE in css(d, "#source-text").text)
+    assert browser.execute_script("return window.__pwned") is None
+    assert not browser.execute_script("return document.querySelector('#answer img, #source img')")
