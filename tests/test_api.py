@@ -272,3 +272,20 @@ def test_a_bad_upload_is_refused_and_changes_nothing(seed_copy, name, data, stat
     assert stored(seed_copy) == before
     uploads = seed_copy / "uploads"
     assert not [p for p in uploads.rglob("*") if p.is_file()] if uploads.exists() else True
+
+
+def test_an_upload_can_report_its_progress_as_server_sent_events(seed_copy):
+    client = TestClient(make_app(seed_copy), raise_server_exceptions=False)
+    text = "第一条 本规定适用于冷库氨制冷作业。\n第二条 氨制冷机房应当设置氨气浓度报警装置。\n"
+    good = client.post("/api/documents", params={"stream": "true"}, headers=bearer(ADMIN),
+                       files={"file": ("冷库氨制冷安全规定.txt", text.encode())})
+    assert good.status_code == 200 and good.headers["content-type"].startswith("text/event-stream")
+    events = [(m[0], json.loads(m[1])) for m in re.findall(r"event: (\w+)\ndata: (.*)\n\n", good.text)]
+    assert events[0][0] == "progress" and events[0][1]["line"]
+    assert events[-1][0] == "report" and events[-1][1]["documents"] == 2
+    before = stored(seed_copy)
+    bad = client.post("/api/documents", params={"stream": "true"}, headers=bearer(ADMIN),
+                      files={"file": ("坏的.pdf", b"%PDF-1.4 not really")})
+    name, body = [(m[0], json.loads(m[1])) for m in re.findall(r"event: (\w+)\ndata: (.*)\n\n", bad.text)][-1]
+    assert name == "error" and body["code"] == "not_ingested" and "坏的.pdf" in body["error"]
+    assert stored(seed_copy) == before

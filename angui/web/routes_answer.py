@@ -3,7 +3,6 @@ votes, and the session and health checks."""
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 from collections.abc import Iterator
@@ -15,18 +14,14 @@ from angui.answer.service import AnswerService
 from angui.answer.topic import INDUSTRIES
 from angui.web.access import Reader
 from angui.web.errors import ApiError
+from angui.web.events import SSE, event
 from angui.web.schemas import AskBody, FeedbackBody
 from angui.web.state import web
 
 router = APIRouter()
-SSE = "text/event-stream"
 TOO_LONG = "问题过长：{n} 字，上限 {limit} 字（ANGUI_MAX_QUESTION_CHARS）。"
 NO_UNIT = "没有这个单元：{id}（可能已被新版本取代，请重新提问）。"
 FAILED = "回答失败，已记入日志。"
-
-
-def _event(name: str, data: dict) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 def _stream(service: AnswerService, question: str, k: int, llm: bool | None) -> Iterator[str]:
@@ -35,10 +30,10 @@ def _stream(service: AnswerService, question: str, k: int, llm: bool | None) -> 
 
     def work() -> None:
         try:
-            answer = service.ask(question, k, llm=llm, on_token=lambda piece: events.put(_event("token", {"text": piece})))
-            events.put(_event("answer", answer.to_dict()))
+            answer = service.ask(question, k, llm=llm, on_token=lambda piece: events.put(event("token", {"text": piece})))
+            events.put(event("answer", answer.to_dict()))
         except Exception:  # the stream has begun: the failure is reported in it
-            events.put(_event("error", {"error": FAILED, "code": "internal"}))
+            events.put(event("error", {"error": FAILED, "code": "internal"}))
         finally:
             events.put(None)
 

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import StreamingResponse
 
-from angui.ingest.uploads import MB, ingest_upload, safe_name, set_aside, settle, upload_dir, upload_problem
+from angui.ingest.uploads import MB, Progress, ingest_upload, safe_name, set_aside, settle, upload_dir, upload_problem
 from angui.settings import Settings
 from angui.web.access import Admin, Reader
-from angui.web.errors import ApiError
-from angui.web.state import web
+from angui.web.errors import ApiError, error_body
+from angui.web.events import SSE, event
+from angui.web.state import WebState, web
 
 router = APIRouter()
 CHUNK = 1024 * 1024
 INCOMING = ".incoming"  # partial uploads (a dot folder: ingest never reads it)
 UPLOADED, BUNDLED, INGESTED = "上传", "随附", "导入"
+STREAM_HELP = "true：以 server-sent events 返回：`progress`（{line}）逐行进度，最后 `report`（导入报告）或 `error`"
 
 
 def _inside(path: str, folder: Path) -> bool:
@@ -67,19 +71,28 @@ async def _receive(upload: UploadFile, settings: Settings) -> Path:
     return part
 
 
-@router.post("/api/documents", summary="管理员上传文档并导入（PDF、DOCX、XLSX、TXT、CSV、MD）")
-async def upload(request: Request, file: Annotated[UploadFile, File(description="要导入的文件")], _: Admin):
+@router.post("/api/documents", summary="管理员上传文档并导入（PDF、DOCX、XLSX、TXT、CSV、MD；stream=true 时以事件流报告进度）")
+async def upload(request: Request, file: Annotated[UploadFile, File(description="要导入的文件")], _: Admin,
+                 stream: Annotated[bool, Query(description=STREAM_HELP)] = False):
     state = web(request)
     name = Path(file.filename or "").name
     if problem := upload_problem(name, file.size, state.settings.max_file_mb):
         wrong_type = "类型" in problem
         raise ApiError(415 if wrong_type else 413, problem, "bad_upload" if wrong_type else "too_large")
+    part = await _receive(file, state.settings)
+    if stream:
+        return StreamingResponse(_events(state, part, name), media_type=SSE, headers={"Cache-Control": "no-cache"})
+    return await _ingest(state, part, name, _ignore)
+
+
+async def _ingest(state: WebState, part: Path, name: str, progress: Progress) -> dict:
+    """Put the received file in place (an earlier upload of the name set aside), ingest it in a child process,
+    and keep or undo it; the ingest report with the document count, or an ApiError saying why nothing changed."""
     async with state.upload_lock:  # one at a time (the index's write lock serialises ingests anyway)
-        part = await _receive(file, state.settings)
         path = upload_dir(state.settings) / safe_name(name)
         previous = set_aside(path)  # the live version's file comes back if this upload is refused
         os.replace(part, path)
-        report = await ingest_upload(state.settings, path, _ignore)
+        report = await ingest_upload(state.settings, path, progress)
         skipped = [f for f in report.get("files", []) if f["status"] == "skipped"]
         settle(path, previous, stored="error" not in report and not skipped)
     count = await asyncio.to_thread(state.service.refresh)
@@ -91,5 +104,24 @@ async def upload(request: Request, file: Annotated[UploadFile, File(description=
     return {**report, "documents": count}
 
 
+async def _events(state: WebState, part: Path, name: str) -> AsyncIterator[str]:
+    """The ingest as server-sent events: `progress` ({"line"}) while the child works, then `report` or `error`."""
+    lines: asyncio.Queue[str] = asyncio.Queue()
+    job = asyncio.ensure_future(_ingest(state, part, name, lines.put))
+    while not job.done():
+        waiter = asyncio.ensure_future(lines.get())
+        await asyncio.wait({job, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if waiter.done():
+            yield event("progress", {"line": waiter.result()})
+        else:
+            waiter.cancel()
+    while not lines.empty():
+        yield event("progress", {"line": lines.get_nowait()})
+    try:
+        yield event("report", job.result())
+    except ApiError as exc:
+        yield event("error", error_body(exc.message, exc.code, **exc.extra))
+
+
 async def _ignore(_: str) -> None:
-    """Progress lines of the child ingest are not relayed over plain HTTP."""
+    """Without stream=true the child's progress lines are not relayed."""

@@ -345,7 +345,20 @@ async function loadDocuments() {
   }
 }
 
-// ---- admin upload, with a progress bar ----
+// ---- admin upload: a progress bar while the file goes up, then the ingest's own progress lines ----
+function sseEvents(text) {
+  // complete server-sent events in a (growing) response text
+  return text.split("\n\n").slice(0, -1).map((block) => ({
+    name: (block.match(/^event: (.*)$/m) || [])[1],
+    data: JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || "{}"),
+  }));
+}
+
+function uploadDone(status, report) {
+  const stored = (report.files || []).filter((f) => f.status === "ok").map((f) => "《" + f.title + "》" + f.units + " 个单元");
+  status.textContent = report.summary + (stored.length ? "：" + stored.join("、") : "") + "。知识库现有 " + report.documents + " 个文档。";
+}
+
 $("#upload-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const file = $("#up-file").files[0];
@@ -354,7 +367,7 @@ $("#upload-form").addEventListener("submit", (event) => {
   const data = new FormData();
   data.append("file", file);
   const xhr = new XMLHttpRequest();
-  xhr.open("POST", "/api/documents");
+  xhr.open("POST", "/api/documents?stream=true");
   xhr.setRequestHeader("Authorization", "Bearer " + localStorage.getItem(TOKEN_KEY));
   bar.hidden = false;
   bar.value = 0;
@@ -364,15 +377,25 @@ $("#upload-form").addEventListener("submit", (event) => {
     if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total);
   };
   xhr.upload.onload = () => { bar.removeAttribute("value"); status.textContent = "上传完成，正在导入（解析、切分、嵌入）…"; };
+  xhr.onprogress = () => {
+    if (xhr.status !== 200) return;
+    const lines = sseEvents(xhr.responseText).filter((e) => e.name === "progress");
+    if (lines.length) status.textContent = "正在导入：" + lines[lines.length - 1].data.line;
+  };
   xhr.onload = () => {
     button.disabled = false;
     bar.hidden = true;
-    let body = {};
-    try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
     if (xhr.status === 401) { lock("口令无效或已失效，请重新输入。"); return; }
-    if (xhr.status !== 200) { status.textContent = body.error || "导入失败（HTTP " + xhr.status + "）。"; return; }
-    const stored = (body.files || []).filter((f) => f.status === "ok").map((f) => "《" + f.title + "》" + f.units + " 个单元");
-    status.textContent = body.summary + (stored.length ? "：" + stored.join("、") : "") + "。知识库现有 " + body.documents + " 个文档。";
+    if (xhr.status !== 200) {
+      let body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      status.textContent = body.error || "导入失败（HTTP " + xhr.status + "）。";
+      return;
+    }
+    const last = sseEvents(xhr.responseText).filter((e) => e.name === "report" || e.name === "error").pop();
+    if (!last) status.textContent = "导入结果未返回，请在“文档”页查看。";
+    else if (last.name === "error") status.textContent = last.data.error;
+    else uploadDone(status, last.data);
   };
   xhr.onerror = () => { button.disabled = false; bar.hidden = true; status.textContent = "网络错误，上传未完成。"; };
   xhr.send(data);
