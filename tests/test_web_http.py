@@ -8,13 +8,14 @@ import json
 import re
 import subprocess
 import sys
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from helpers import REPO, cli_env, open_service, run_cli
+from helpers import REPO, cli_env, open_service, run_cli, shared_stream_pdf
 from web_helpers import ADMIN, READER, bearer, free_port, process, served
 
 QUESTION = "有限空间作业前要做什么检测？"
@@ -86,6 +87,21 @@ def test_twenty_concurrent_clients_lose_nothing(base):
     with ThreadPoolExecutor(20) as pool:
         got = list(pool.map(client, range(20)))
     assert got == [[questions[(n + i) % 4] for i in range(3)] for n in range(20)]
+
+
+def test_questions_are_answered_while_an_upload_is_being_ingested(seed_copy, tmp_path):
+    pdf = shared_stream_pdf(tmp_path / "慢.pdf").read_bytes()  # parsing runs into the budget before it is refused
+    with served(seed_copy, tmp_path, ANGUI_MAX_PARSE_SECONDS="6") as url, ThreadPoolExecutor(1) as pool:
+        upload = pool.submit(httpx.post, f"{url}/api/documents", files={"file": ("慢.pdf", pdf)}, headers=bearer(ADMIN),
+                             timeout=120)
+        time.sleep(2.0)  # the child ingest is parsing now
+        for question in ("安全生产标准化什么时候完成？", "隐患清零行动聚焦哪些行业？", "三同时是什么？"):
+            start = time.monotonic()
+            answer = httpx.post(f"{url}/api/ask", json={"question": question}, headers=bearer(READER), timeout=30)
+            assert answer.status_code == 200 and time.monotonic() - start < 2.0, question
+        assert not upload.done()  # the answers above did not wait for it
+        refused = upload.result()
+    assert refused.status_code == 422 and "解析超时" in refused.json()["error"]
 
 
 def test_without_tokens_serve_prints_a_temporary_admin_token(index, tmp_path):
