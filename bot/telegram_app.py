@@ -72,7 +72,7 @@ from angui.bot.telegram_texts import (
 )
 from angui.bot.telegram_upload import upload_reply
 from angui.feedback import FEEDBACK_FILE, FeedbackStore
-from angui.ingest.uploads import ingest_upload, safe_name, set_aside, settle, upload_dir, upload_problem
+from angui.ingest.uploads import ingest_in_place, upload_problem
 from angui.ratelimit import RateLimiter
 from angui.settings import Settings
 
@@ -222,17 +222,16 @@ async def on_document(update: Update, context: BotContext) -> None:
         await message.reply_text(problem)
         return
     status = await message.reply_text(IMPORTING.format(name=name))
-    path = upload_dir(state.settings) / safe_name(name)
-    previous = set_aside(path)  # the live version's file comes back if this upload is refused
-    await (await document.get_file()).download_to_drive(path)
+
+    async def put(path: Path) -> None:
+        await (await document.get_file()).download_to_drive(path)
 
     async def progress(line: str) -> None:
         await status.edit_text(f"{IMPORTING.format(name=name)}\n{line}")
 
-    report = await ingest_upload(state.settings, path, progress)
-    settle(path, previous, stored="error" not in report and not any(f["status"] == "skipped" for f in report["files"]))
+    report, stored = await ingest_in_place(state.settings, name, put, progress, state.service.documents)
     count = await state.work(state.service.refresh)
-    await status.edit_text(upload_reply(report, count))
+    await status.edit_text(upload_reply(report, count, stored))
 
 
 async def _cached(update: Update, context: BotContext) -> CachedAnswer | None:

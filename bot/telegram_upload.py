@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def upload_reply(report: dict, documents: int) -> str:
+def upload_reply(report: dict, documents: int, stored: bool = False) -> str:
     """The message that ends an upload: summary, what was stored, what was skipped and why."""
     if "error" in report:
-        return f"导入失败：{report['error']}\n知识库未改变，现有 {documents} 个文档。"
+        outcome = "但文档已入库" if stored else "知识库未改变"
+        return f"导入未正常结束：{report['error']}\n{outcome}，现有 {documents} 个文档。"
     files = report["files"]
     lines = [report["summary"]]
     lines += [f"已入库《{f['title']}》：{f['units']} 个单元" for f in files if f["status"] == "ok"]

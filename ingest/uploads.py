@@ -8,18 +8,22 @@ generation number on its next question.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from angui.settings import Settings, env_name
+from angui.text import nfkc
 
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".xlsx", ".txt", ".csv", ".md")
 UPLOADS = "uploads"
+LOCK_FILE = "upload.lock"  # in the index dir, beside write.lock
 PREVIOUS = ".previous"  # earlier uploads of a name while a new one is ingested (hidden: ingest skips dot folders)
 MB = 1024 * 1024
 MAX_NAME_BYTES = 200  # file names past this are shortened (most file systems stop at 255 bytes)
@@ -41,7 +45,7 @@ def upload_dir(settings: Settings) -> Path:
 
 def safe_name(name: str) -> str:
     """A file name that can be stored: no folders, no control characters, at most MAX_NAME_BYTES bytes."""
-    name = re.sub(r"[\x00-\x1f/\\]", "_", Path(name).name) or "upload"
+    name = re.sub(r"[\x00-\x1f/\\]", "_", Path(name).name).lstrip(".") or "upload"  # a dot file would be hidden
     suffix = Path(name).suffix[:10]
     stem = name[: len(name) - len(suffix)] if suffix else name
     while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
@@ -123,9 +127,53 @@ async def ingest_upload(settings: Settings, path: Path, progress: Progress) -> d
         proc.kill()
         await proc.wait()
         return {"error": f"导入超过 {UPLOAD_TIMEOUT_S // 60} 分钟，已中止"}
+    except asyncio.CancelledError:  # the server is stopping: the child goes too (its write lock dies with it)
+        proc.kill()
+        raise
     await proc.wait()
     try:
         return json.loads(out.decode("utf-8").strip().splitlines()[-1])
     except (ValueError, IndexError):
-        why = tail[-1] if tail else f"导入进程退出码 {proc.returncode}"
-        return {"error": why}
+        last_line = f"；最后输出：{tail[-1]}" if tail else ""
+        return {"error": f"导入进程异常退出（退出码 {proc.returncode}{last_line}）"}
+
+
+@asynccontextmanager
+async def upload_slot(settings: Settings) -> AsyncIterator[None]:
+    """One upload at a time per index, across processes (the bot and the web server share the uploads folder)."""
+    upload_dir(settings)
+    fd = os.open(settings.index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def kept(report: dict | None, before: str | None, after: str | None) -> bool:
+    """Whether an upload's file stays: its document (keyed by the file name) is live in a version that came from
+    it — new (the fingerprint changed) or the same content again (reported unchanged) — and not a refusal."""
+    if after is None:
+        return False
+    if after != before:
+        return True
+    return bool(report) and "error" not in report and all(f["status"] == "unchanged" for f in report["files"])
+
+
+async def ingest_in_place(settings: Settings, name: str, put: Callable[[Path], Awaitable[None]], progress: Progress,
+                          documents: Callable[[], dict[str, dict]]) -> tuple[dict, bool]:
+    """Under the upload lock: set an earlier upload of the name aside, `put` the new file in its place, ingest it
+    in a child, then keep it or bring the earlier file back (also when cancelled). Returns (report, kept)."""
+    async with upload_slot(settings):
+        path = upload_dir(settings) / safe_name(name)
+        key = nfkc(path.name)  # a file ingested by itself is keyed by its name
+        before = documents().get(key, {}).get("fingerprint")
+        previous = set_aside(path)  # the live version's file comes back if this upload is refused
+        report: dict | None = None
+        try:
+            await put(path)
+            report = await ingest_upload(settings, path, progress)
+        finally:
+            stored = kept(report, before, documents().get(key, {}).get("fingerprint"))
+            settle(path, previous, stored)
+    return report, stored

@@ -14,7 +14,7 @@ from openai_standin import OpenAIStandIn
 
 from angui.feedback import FEEDBACK_FILE
 
-from helpers import open_service, pdf_bytes
+from helpers import SEED, open_service, pdf_bytes
 from web_helpers import ADMIN, OTHER_READER, READER, bearer, make_app
 
 QUESTION = "有限空间作业前要做什么检测？"
@@ -289,3 +289,80 @@ def test_an_upload_can_report_its_progress_as_server_sent_events(seed_copy):
     name, body = [(m[0], json.loads(m[1])) for m in re.findall(r"event: (\w+)\ndata: (.*)\n\n", bad.text)][-1]
     assert name == "error" and body["code"] == "not_ingested" and "坏的.pdf" in body["error"]
     assert stored(seed_copy) == before
+
+
+def _raw(app, path: str, headers: dict[str, str], chunks: list[bytes]) -> tuple[int, dict, int]:
+    """Call the ASGI app directly: (status, JSON body, how many body chunks it read)."""
+    import asyncio
+
+    read, sent = 0, []
+
+    async def receive() -> dict:
+        nonlocal read
+        read += 1
+        body = chunks[read - 1] if read <= len(chunks) else b""
+        return {"type": "http.request", "body": body, "more_body": read < len(chunks)}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()], "http_version": "1.1",
+             "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "root_path": ""}
+    asyncio.run(app(scope, receive, send))
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], json.loads(body), read
+
+
+def test_a_body_is_not_read_for_a_caller_without_the_right_token_nor_past_its_cap(seed_copy):
+    app = make_app(seed_copy, max_file_mb=1)
+    form = {"content-type": "multipart/form-data; boundary=x"}
+    head = b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\n'
+    chunks = [head] + [b"x" * 65536] * 64  # a 4 MB file part
+    for headers, status in (({}, 401), (bearer(READER), 403), ({**bearer(ADMIN), "content-length": str(4 << 20)}, 413)):
+        code, body, read = _raw(app, "/api/documents", {**form, **headers}, chunks)
+        assert (code, read) == (status, 0) and CHINESE.search(body["error"])
+    code, body, read = _raw(app, "/api/documents", {**form, **bearer(ADMIN)}, chunks)  # chunked: no length given
+    assert code == 413 and body["code"] == "too_large" and read < len(chunks)
+    code, body, _ = _raw(app, "/api/ask", {"content-type": "application/json", **bearer(READER)}, [b" " * (2 << 20)])
+    assert code == 413 and "请求过大" in body["error"]
+    assert not [p for p in (seed_copy / "uploads").rglob("*") if p.is_file()]
+
+
+def test_an_upload_of_stored_content_under_a_new_name_leaves_no_file(seed_copy):
+    client = TestClient(make_app(seed_copy))
+    response = client.post("/api/documents", files={"file": ("复制.txt", SEED.read_bytes())}, headers=bearer(ADMIN))
+    assert response.status_code == 200 and response.json()["files"][0]["status"] == "unchanged"
+    assert not (seed_copy / "uploads" / "复制.txt").exists() and response.json()["documents"] == 1
+
+
+def test_a_streamed_upload_always_ends_with_report_or_error(seed_copy, monkeypatch):
+    app = make_app(seed_copy)
+    monkeypatch.setattr(app.state.web.service, "refresh", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    response = TestClient(app).post("/api/documents", params={"stream": "true"}, headers=bearer(ADMIN),
+                                    files={"file": ("冷库.txt", "第一条 冷库应当每日巡检。".encode())})
+    name, body = [(m[0], json.loads(m[1])) for m in re.findall(r"event: (\w+)\ndata: (.*)\n\n", response.text)][-1]
+    assert name == "error" and body["code"] == "internal" and "boom" not in response.text
+
+
+def test_small_refusals_in_chinese(client):
+    blank = client.get("/api/diff", params={"document": "  "}, headers=bearer(READER))
+    assert assert_error(blank, 422)["error"].endswith("不能为空。")
+    long_vote = client.post("/api/feedback", json={"question": "问" * 5000, "vote": "up"}, headers=bearer(READER))
+    assert "过长" in assert_error(long_vote, 422)["error"]
+    no_file = client.post("/api/documents", files={"file": ("", b"x")}, headers=bearer(ADMIN))
+    assert "缺少上传文件" in assert_error(no_file, 422)["error"]
+    slash = client.post("/api/checklist", json={"topic": "粉尘/涉爆", "format": "md"}, headers=bearer(READER))
+    assert slash.status_code in (200, 404)
+    if slash.status_code == 200:
+        assert "%2F" in slash.headers["content-disposition"] and "/" not in slash.headers["content-disposition"].split("''")[1]
+
+
+def test_what_stays_after_an_upload():
+    from angui.ingest.uploads import kept, safe_name
+
+    ok, same = {"files": [{"status": "ok"}]}, {"files": [{"status": "unchanged"}]}
+    assert kept(ok, None, "f1") and kept(ok, "f0", "f1") and kept(same, "f1", "f1")
+    assert not kept({"files": [{"status": "skipped"}]}, "f1", "f1") and not kept(same, None, None)
+    assert not kept({"error": "x"}, "f1", "f1") and kept(None, "f0", "f1") and not kept(None, "f1", "f1")
+    assert safe_name(".隐藏.txt") == "隐藏.txt"

@@ -36,8 +36,8 @@ class Gatekeeper:
         self.limit = per_minute
         self.limiter = RateLimiter(per_minute, WINDOW_S)
 
-    def admit(self, header: str) -> Caller:
-        """The caller for an Authorization header, or an ApiError (401 no or bad token, 429 too many requests)."""
+    def caller(self, header: str) -> Caller:
+        """The caller for an Authorization header, or an ApiError (401: no token, or not one of ours)."""
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, NO_TOKEN, "no_token", {"WWW-Authenticate": "Bearer"})
@@ -45,7 +45,11 @@ class Gatekeeper:
         matches = [admin for known, admin in self.tokens if hmac.compare_digest(known, given)]  # every token compared
         if not matches:
             raise ApiError(401, BAD_TOKEN, "bad_token", {"WWW-Authenticate": "Bearer"})
-        caller = Caller(hashlib.sha256(given).hexdigest()[:16], any(matches))
+        return Caller(hashlib.sha256(given).hexdigest()[:16], any(matches))
+
+    def admit(self, header: str) -> Caller:
+        """The caller, counted against its rate limit (429 when past it)."""
+        caller = self.caller(header)
         if wait := self.limiter.acquire(caller.user):
             seconds = math.ceil(wait)
             raise ApiError(429, SLOW_DOWN.format(limit=self.limit, wait=seconds), "rate_limited",

@@ -16,6 +16,7 @@ from angui.feedback import FEEDBACK_FILE, FeedbackStore
 from angui.settings import Settings
 from angui.web import errors, routes_answer, routes_desk, routes_documents
 from angui.web.access import Gatekeeper
+from angui.web.guard import MB, Guard
 from angui.web.state import WebState
 
 STATIC = Path(__file__).with_name("static")
@@ -27,11 +28,11 @@ DESCRIPTION = ("带出处的安全生产法规问答。除 /healthz 外，每个
 def create_app(settings: Settings, service: AnswerService) -> FastAPI:
     """The app over one answer service; tokens, rate limit and CORS origins come from the settings."""
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="0.1.0", docs_url=None, redoc_url=None)
-    app.state.web = WebState(settings, service,
-                             Gatekeeper(settings.api_tokens, settings.admin_tokens, settings.api_rate_limit),
-                             FeedbackStore(settings.index_dir / FEEDBACK_FILE))
+    gate = Gatekeeper(settings.api_tokens, settings.admin_tokens, settings.api_rate_limit)
+    app.state.web = WebState(settings, service, gate, FeedbackStore(settings.index_dir / FEEDBACK_FILE))
     errors.install(app)
-    if settings.cors_origins:  # off unless origins are named
+    app.add_middleware(Guard, gate=gate, max_upload_bytes=int(settings.max_file_mb * MB))
+    if settings.cors_origins:  # off unless origins are named; outside the guard, so a preflight is answered
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
     for module in (routes_answer, routes_desk, routes_documents):

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from angui.settings import Settings
+from angui.web import errors
 
 MAX_AGE_MS = 3_600_000  # DingTalk: a request older than one hour is not to be trusted
 API_TIMEOUT_S = 60.0
@@ -69,6 +70,7 @@ def create_dingtalk_app(settings: Settings, transport: httpx.AsyncBaseTransport 
     app = FastAPI(title="安规助手 · 钉钉机器人", docs_url=None, redoc_url=None, openapi_url=None)
     secret, api = settings.dingtalk_secret, settings.dingtalk_api_url.rstrip("/")
     headers = {"Authorization": f"Bearer {settings.dingtalk_api_token}"}
+    errors.install(app)
 
     @app.post("/dingtalk")
     async def message(request: Request) -> JSONResponse:
@@ -87,7 +89,7 @@ def create_dingtalk_app(settings: Settings, transport: httpx.AsyncBaseTransport 
         except httpx.HTTPError:
             return JSONResponse(reply(UNREACHABLE))
         data = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-        if response.status_code != 200:
+        if response.status_code != 200 or "answer" not in data:
             return JSONResponse(reply(data.get("error") or UNREACHABLE))
         return JSONResponse(reply(markdown_reply(data)))
 

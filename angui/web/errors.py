@@ -1,16 +1,14 @@
-"""Every error the HTTP API returns is JSON with one Chinese sentence: {"error": "…", "code": "…"}, never a traceback."""
+"""Every error the HTTP API returns is JSON with one Chinese sentence: {"error": "…", "code": "…"}, never a traceback
+(a crash no handler here deals with is caught by `angui.web.guard`)."""
 
 from __future__ import annotations
 
-import logging
 import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-
-logger = logging.getLogger(__name__)
 
 FIELDS = {"question": "问题", "k": "引用条数 k", "stream": "stream", "llm": "llm", "topic": "主题", "industry": "行业",
           "n": "题数 n", "format": "格式 format", "document": "文件名称 document", "vote": "评价 vote",
@@ -40,6 +38,8 @@ def describe(error: dict) -> str:
     """One pydantic validation error in Chinese."""
     name, kind, ctx = _field(tuple(error.get("loc", ()))), error.get("type", ""), error.get("ctx") or {}
     value = error.get("input")
+    if name == FIELDS["file"]:
+        return "缺少上传文件 file（multipart 表单字段）"
     if kind == "missing":
         return f"缺少{name}"
     if kind == "string_too_short":
@@ -89,11 +89,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 413:  # the guard's BodyTooLarge, raised while the body was read
+            return JSONResponse(error_body(str(exc.detail), "too_large"), 413)
         text = HTTP_TEXTS.get(exc.status_code, "请求无法处理")
         return JSONResponse(error_body(f"{text}：{request.method} {request.url.path}", f"http_{exc.status_code}"),
                             exc.status_code, headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def crashed(request: Request, exc: Exception) -> JSONResponse:
-        logger.error("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
-        return JSONResponse(error_body("服务器内部错误，已记入日志；知识库未改变。", "internal"), 500)

@@ -3,9 +3,11 @@ votes, and the session and health checks."""
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -19,6 +21,7 @@ from angui.web.schemas import AskBody, FeedbackBody
 from angui.web.state import web
 
 router = APIRouter()
+logger = logging.getLogger(__name__)
 TOO_LONG = "问题过长：{n} 字，上限 {limit} 字（ANGUI_MAX_QUESTION_CHARS）。"
 NO_UNIT = "没有这个单元：{id}（可能已被新版本取代，请重新提问）。"
 FAILED = "回答失败，已记入日志。"
@@ -32,7 +35,8 @@ def _stream(service: AnswerService, question: str, k: int, llm: bool | None) -> 
         try:
             answer = service.ask(question, k, llm=llm, on_token=lambda piece: events.put(event("token", {"text": piece})))
             events.put(event("answer", answer.to_dict()))
-        except Exception:  # the stream has begun: the failure is reported in it
+        except Exception as exc:  # the stream has begun: the failure is reported in it
+            logger.error("streamed answer failed: %s: %s", type(exc).__name__, str(exc)[:200])
             events.put(event("error", {"error": FAILED, "code": "internal"}))
         finally:
             events.put(None)
@@ -63,7 +67,7 @@ def unit(unit_id: str, request: Request, _: Reader) -> dict:
     u, m = found[0], found[0].meta
     return {"id": u.id, "doc": m["title"], "edition": m["edition"], "status": m["status"], "loc": m["loc"],
             "text": u.text, "path": m["path"], "kind": m["kind"], "doc_no": m["doc_no"], "issuer": m["issuer"],
-            "source": m["source"], "page": m["page"] if m.get("page", -1) >= 0 else None, "doc_key": m["doc_key"]}
+            "file": Path(m["source"]).name, "page": m["page"] if m.get("page", -1) >= 0 else None, "doc_key": m["doc_key"]}
 
 
 @router.post("/api/feedback", summary="对答案的评价（👍 up / 👎 down）")

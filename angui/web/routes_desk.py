@@ -28,7 +28,7 @@ MARKDOWN = "text/markdown; charset=utf-8"
 def attachment(data: bytes, name: str, media_type: str) -> Response:
     """A file download; the Chinese name is sent RFC 5987-encoded beside an ASCII fallback."""
     ascii_name = "angui" + Path(name).suffix
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
@@ -75,6 +75,8 @@ def make_outline(body: OutlineBody, request: Request):
 def make_diff(request: Request, document: str = Query(min_length=1, max_length=MAX_TOPIC_CHARS, description="文件名称"),
               format: Literal["json", "md", "docx"] = "json"):
     service = web(request).service
+    if not document.strip():
+        raise ApiError(422, "请求有误：文件名称 document不能为空。", "invalid_request")
     try:
         with service.lock:
             result = compare(service.kb.store, document.strip())

@@ -4,6 +4,7 @@ ingested in a child `angui ingest` process and reported; a refused file changes 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from angui.ingest.uploads import MB, Progress, ingest_upload, safe_name, set_aside, settle, upload_dir, upload_problem
+from angui.ingest.uploads import MB, Progress, ingest_in_place, upload_dir, upload_problem
 from angui.settings import Settings
 from angui.web.access import Admin, Reader
 from angui.web.errors import ApiError, error_body
@@ -20,6 +21,8 @@ from angui.web.events import SSE, event
 from angui.web.state import WebState, web
 
 router = APIRouter()
+logger = logging.getLogger(__name__)
+FAILED = "导入失败，已记入日志；请在“文档”页查看知识库现状。"
 CHUNK = 1024 * 1024
 INCOMING = ".incoming"  # partial uploads (a dot folder: ingest never reads it)
 UPLOADED, BUNDLED, INGESTED = "上传", "随附", "导入"
@@ -86,19 +89,21 @@ async def upload(request: Request, file: Annotated[UploadFile, File(description=
 
 
 async def _ingest(state: WebState, part: Path, name: str, progress: Progress) -> dict:
-    """Put the received file in place (an earlier upload of the name set aside), ingest it in a child process,
-    and keep or undo it; the ingest report with the document count, or an ApiError saying why nothing changed."""
-    async with state.upload_lock:  # one at a time (the index's write lock serialises ingests anyway)
-        path = upload_dir(state.settings) / safe_name(name)
-        previous = set_aside(path)  # the live version's file comes back if this upload is refused
+    """Ingest the received file in a child process and keep or undo it; the ingest report with the document count,
+    or an ApiError saying why (and whether the knowledge base changed)."""
+
+    async def put(path: Path) -> None:
         os.replace(part, path)
-        report = await ingest_upload(state.settings, path, progress)
-        skipped = [f for f in report.get("files", []) if f["status"] == "skipped"]
-        settle(path, previous, stored="error" not in report and not skipped)
+
+    try:
+        report, stored = await ingest_in_place(state.settings, name, put, progress, state.service.documents)
+    finally:
+        part.unlink(missing_ok=True)  # still there only when the upload never got its turn
     count = await asyncio.to_thread(state.service.refresh)
     if "error" in report:
-        raise ApiError(503, f"导入失败：{report['error']}。知识库未改变。", "ingest_failed", documents=count)
-    if skipped:
+        outcome = "但文档已入库" if stored else "知识库未改变"
+        raise ApiError(503, f"导入未正常结束：{report['error']}。{outcome}。", "ingest_failed", documents=count)
+    if skipped := [f for f in report["files"] if f["status"] == "skipped"]:
         raise ApiError(422, f"未导入 {name}：{skipped[0]['reason']}。知识库未改变。", "not_ingested", report=report,
                        documents=count)
     return {**report, "documents": count}
@@ -121,6 +126,9 @@ async def _events(state: WebState, part: Path, name: str) -> AsyncIterator[str]:
         yield event("report", job.result())
     except ApiError as exc:
         yield event("error", error_body(exc.message, exc.code, **exc.extra))
+    except Exception as exc:  # the stream has begun: a failure is its last event, never a silent end
+        logger.error("upload of %s failed: %s: %s", name, type(exc).__name__, str(exc)[:200])
+        yield event("error", error_body(FAILED, "internal"))
 
 
 async def _ignore(_: str) -> None:

@@ -51,6 +51,6 @@ class CitedRef(Body):
 
 
 class FeedbackBody(Body):
-    question: Text
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUESTION_CHARS)]
     vote: Literal["up", "down"]
     citations: list[CitedRef] = Field(default_factory=list, max_length=50)

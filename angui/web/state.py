@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fastapi import Request
 
@@ -19,7 +18,6 @@ class WebState:
     service: AnswerService
     gate: Gatekeeper
     feedback: FeedbackStore
-    upload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def web(request: Request) -> WebState:

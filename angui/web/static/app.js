@@ -41,8 +41,8 @@ function showError(el, error) {
 }
 
 // ---- token gate ----
-function lock(message) {
-  localStorage.removeItem(TOKEN_KEY);
+function lock(message, keepToken = false) {
+  if (!keepToken) localStorage.removeItem(TOKEN_KEY);
   $("#app").hidden = true;
   $("#token-gate").hidden = false;
   const err = $("#token-error");
@@ -55,7 +55,7 @@ async function unlock() {
   try {
     session = await (await api("/api/session")).json();
   } catch (e) {
-    if (e.status !== 401) lock(e.message);
+    if (e.status !== 401) lock(e.message + "（请稍后重试）", true); // a busy or unreachable server keeps the token
     return;
   }
   $("#token-gate").hidden = true;
