@@ -120,6 +120,11 @@ def test_generate_a_checklist_and_download_it_as_word(browser, base):
     wait(browser, lambda d: d.execute_script("return document.querySelectorAll('#checklist-result tbody tr').length") >= 3)
     first_item = browser.execute_script("return document.querySelector('#checklist-result tbody tr td:nth-child(2)').textContent")
     shot(browser, "04-checklist")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})  # what a printout shows
+    assert not css(browser, "header.top").is_displayed() and not css(browser, "#checklist-docx").is_displayed()
+    assert css(browser, "#checklist-result table").is_displayed()
+    shot(browser, "04-checklist-print")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     wait(browser, visible("#checklist-docx")).click()
     files = wait(browser, lambda d: [p for p in d.downloads.iterdir() if p.suffix == ".docx"])
     time.sleep(0.5)  # the file is renamed from .crdownload once complete

@@ -242,17 +242,17 @@ const renderers = {
   checklist(data, cites) {
     const rows = data.items.map((item, i) => "<tr><td>" + (i + 1) + "</td><td>" + escapeHtml(item.item) + "</td><td>" +
       escapeHtml(item.how || "—") + "</td><td>" + citeCell(item.citation, i, cites) + "</td></tr>").join("");
-    return "<p>共 " + data.items.length + " 项" + (data.industry ? "（" + escapeHtml(data.industry) + "）" : "") + "</p>" +
+    return "<h2>自查检查表：" + escapeHtml(data.topic) + "</h2><p>共 " + data.items.length + " 项" + (data.industry ? "（" + escapeHtml(data.industry) + "）" : "") + "</p>" +
       '<div class="scroll"><table><thead><tr><th>序号</th><th>检查项目</th><th>要求 / 方法</th><th>依据</th></tr></thead><tbody>' + rows + "</tbody></table></div>";
   },
   quiz(data, cites) {
     const questions = data.questions.map((q, i) => "<li><p>" + escapeHtml(q.question) + "</p>" +
       (q.options.length ? "<ol type=\"A\">" + q.options.map((o) => "<li>" + escapeHtml(o) + "</li>").join("") + "</ol>" : "") + "</li>").join("");
     const key = data.questions.map((q, i) => "<li>" + escapeHtml(q.answer) + " — " + citeCell(q.citation, i, cites) + "</li>").join("");
-    return "<ol>" + questions + "</ol><details><summary>答案与依据</summary><ol>" + key + "</ol></details>";
+    return "<h2>练习题：" + escapeHtml(data.topic) + "</h2><ol>" + questions + "</ol><details><summary>答案与依据</summary><ol>" + key + "</ol></details>";
   },
   outline(data, cites) {
-    return Object.entries(data.sections).filter(([, lines]) => lines.length).map(([name, lines]) => "<h3>" + escapeHtml(name) + "</h3><ul>" +
+    return "<h2>课程大纲：" + escapeHtml(data.topic) + "</h2>" + Object.entries(data.sections).filter(([, lines]) => lines.length).map(([name, lines]) => "<h3>" + escapeHtml(name) + "</h3><ul>" +
       lines.map((line, i) => "<li>" + escapeHtml(line.quote) + (line.note ? "（" + escapeHtml(line.note) + "）" : "") + " " +
         citeCell(line.citation, i, cites) + "</li>").join("") + "</ul>").join("");
   },
