@@ -164,6 +164,11 @@ def _parse(kb: KnowledgeBase, path: Path, key: str, catalog: dict, budget: Budge
     return meta, units
 
 
+def _tokens(meta: dict, text: str) -> str:
+    """The stored lexical tokens of a unit: what BM25 sees of it (title and chapter path, then its text)."""
+    return encode_tokens(tokenize(search_text({**meta, "text": text})))
+
+
 def relabel(kb: KnowledgeBase, meta: DocMeta) -> None:
     """When the live version's stored metadata differs from what the catalog now says, update it in place
     (raises Relabeled naming what changed); the same metadata does nothing."""
@@ -173,7 +178,7 @@ def relabel(kb: KnowledgeBase, meta: DocMeta) -> None:
         return
     units = kb.store.units_of(meta.fingerprint)
     metas = {u.id: {**u.meta, **asdict(meta)} for u in units}
-    tokens = {u.id: encode_tokens(tokenize(search_text({**metas[u.id], "text": u.text}))) for u in units}
+    tokens = {u.id: _tokens(metas[u.id], u.text) for u in units}
     kb.store.relabel(meta, metas, tokens)
     if changed:
         raise Relabeled(f"内容未变化；已按目录更新{'、'.join(changed)}（{len(units)} 个单元，不重新嵌入）")
@@ -199,7 +204,7 @@ def _embed_and_store(kb: KnowledgeBase, pending: list, report: IngestReport, ech
     unit_start = 0
     for (result, meta, units), doc_windows in zip(pending, windows):
         vecs = vectors[start : start + len(doc_windows)]
-        tokens = [encode_tokens(tokenize(search_text({**unit_metadata(meta, u), "text": u.text}))) for u in units]
+        tokens = [_tokens(unit_metadata(meta, u), u.text) for u in units]
         kb.store.write_document(meta, units, vectors[unit_start : unit_start + len(units)],
                                 [(i, v) for (i, _), v in zip(doc_windows, vecs)], tokens)
         unit_start += len(units)

@@ -141,7 +141,7 @@ async def ingest_upload(settings: Settings, path: Path, progress: Progress) -> d
 @asynccontextmanager
 async def upload_slot(settings: Settings) -> AsyncIterator[None]:
     """One upload at a time per index, across processes (the bot and the web server share the uploads folder)."""
-    upload_dir(settings)
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(settings.index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)

@@ -14,6 +14,7 @@ from angui.ratelimit import RateLimiter
 from angui.web.errors import ApiError
 
 WINDOW_S = 60.0
+CALLER = "angui_caller"  # where the guard leaves the accepted caller in the request's state
 NO_TOKEN = "需要访问口令：请在请求头加 Authorization: Bearer <口令>（向管理员索取）。"
 BAD_TOKEN = "访问口令无效。"
 NOT_ADMIN = "需要管理员口令。"
@@ -47,19 +48,20 @@ class Gatekeeper:
             raise ApiError(401, BAD_TOKEN, "bad_token", {"WWW-Authenticate": "Bearer"})
         return Caller(hashlib.sha256(given).hexdigest()[:16], any(matches))
 
-    def admit(self, header: str) -> Caller:
-        """The caller, counted against its rate limit (429 when past it)."""
-        caller = self.caller(header)
+    def count(self, caller: Caller) -> None:
+        """Count one request against the caller's rate limit (an ApiError 429 when past it)."""
         if wait := self.limiter.acquire(caller.user):
             seconds = math.ceil(wait)
             raise ApiError(429, SLOW_DOWN.format(limit=self.limit, wait=seconds), "rate_limited",
                            {"Retry-After": str(seconds)})
-        return caller
 
 
 async def reader(request: Request) -> Caller:
-    """Dependency: any valid token (runs on the event loop, so the limiter needs no lock)."""
-    return request.app.state.web.gate.admit(request.headers.get("authorization", ""))
+    """Dependency: the caller whose token `angui.web.guard` accepted, counted against its rate limit (on the event
+    loop, so the limiter needs no lock)."""
+    caller: Caller = getattr(request.state, CALLER)
+    request.app.state.web.gate.count(caller)
+    return caller
 
 
 Reader = Annotated[Caller, Depends(reader)]

@@ -13,10 +13,11 @@ from fastapi.staticfiles import StaticFiles
 
 from angui.answer.service import AnswerService
 from angui.feedback import FEEDBACK_FILE, FeedbackStore
+from angui.ingest.uploads import MB
 from angui.settings import Settings
 from angui.web import errors, routes_answer, routes_desk, routes_documents
 from angui.web.access import Gatekeeper
-from angui.web.guard import MB, Guard
+from angui.web.guard import Guard
 from angui.web.state import WebState
 
 STATIC = Path(__file__).with_name("static")

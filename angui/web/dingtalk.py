@@ -16,6 +16,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from angui.answer.model import BASIS_HEADING, provision_label
 from angui.settings import Settings
 from angui.web import errors
 
@@ -47,15 +48,13 @@ def check(timestamp: str, sign: str, secret: str, now_ms: int | None = None) -> 
 
 def markdown_reply(answer: dict) -> str:
     """The answer as DingTalk markdown: its body, then each source with the quoted words."""
-    lines = answer["answer"].split("\n\n依据：\n")[0].split("\n")
+    lines = answer["answer"].split(f"\n\n{BASIS_HEADING}\n")[0].split("\n")
     if answer.get("warnings"):
         lines += ["", "**注意**：" + "；".join(answer["warnings"])]
     if answer.get("citations"):
         lines += ["", "**依据**"]
         for c in answer["citations"]:
-            status = "" if c["status"] == "现行" else f"【{c['status']}】"
-            edition = f"({c['edition']})" if c["edition"] else ""
-            lines.append(f"- [{c['n']}] 《{c['doc']}》{edition} {c['loc']}{status}")
+            lines.append(f"- [{c['n']}] {provision_label(c['doc'], c['edition'], c['loc'], c['status'])}")
             if c.get("quote"):
                 lines.append(f"> {c['quote'].splitlines()[0][:MAX_QUOTE]}")
     return "\n\n".join(line for line in lines if line.strip())  # DingTalk's markdown breaks lines on blank lines

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 FIELDS = {"question": "问题", "k": "引用条数 k", "stream": "stream", "llm": "llm", "topic": "主题", "industry": "行业",
           "n": "题数 n", "format": "格式 format", "document": "文件名称 document", "vote": "评价 vote",
           "citations": "引用 citations", "file": "上传文件 file", "doc": "文件名 doc", "loc": "条款 loc"}
-HTTP_TEXTS = {404: "没有这个地址", 405: "该地址不支持这种请求方法", 413: "请求过大"}
+HTTP_TEXTS = {404: "没有这个地址", 405: "该地址不支持这种请求方法"}
 
 
 class ApiError(Exception):

@@ -10,11 +10,11 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from angui.web.access import NOT_ADMIN, Gatekeeper
+from angui.ingest.uploads import MB
+from angui.web.access import CALLER, NOT_ADMIN, Gatekeeper
 from angui.web.errors import ApiError, error_body
 
 logger = logging.getLogger(__name__)
-MB = 1024 * 1024
 BODY_LIMIT = 1 * MB  # every request but an upload carries a little JSON
 MULTIPART_SLACK = 1 * MB  # form framing around an uploaded file
 UPLOAD_PATH = "/api/documents"
@@ -43,12 +43,15 @@ class Guard:
         self.app, self.gate, self.max_upload = app, gate, max_upload_bytes + MULTIPART_SLACK
 
     def _refusal(self, scope: Scope, headers: dict[str, str], limit: int) -> ApiError | None:
+        """Why an /api request is refused before its body is read, or None; an accepted caller is kept in the
+        request's state for the routes' `Reader` dependency."""
         if not scope["path"].startswith("/api/") or scope["method"] == "OPTIONS":
             return None
         try:
             caller = self.gate.caller(headers.get("authorization", ""))
         except ApiError as exc:
             return exc
+        scope.setdefault("state", {})[CALLER] = caller
         if scope["path"] == UPLOAD_PATH and scope["method"] == "POST" and not caller.admin:
             return ApiError(403, NOT_ADMIN, "not_admin")
         length = headers.get("content-length", "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,7 +17,7 @@ from angui.answer import checklist, outline, quiz
 from angui.answer.diff import DiffError, compare
 from angui.web.access import reader
 from angui.web.errors import ApiError
-from angui.web.schemas import MAX_TOPIC_CHARS, ChecklistBody, OutlineBody, QuizBody
+from angui.web.schemas import ChecklistBody, Format, OutlineBody, QuizBody, Topic
 from angui.web.state import web
 
 router = APIRouter(dependencies=[Depends(reader)])
@@ -72,14 +72,9 @@ def make_outline(body: OutlineBody, request: Request):
 
 
 @router.get("/api/diff", summary="版本对比：现行文本与被取代版本逐条比较（format=json|md|docx）")
-def make_diff(request: Request, document: str = Query(min_length=1, max_length=MAX_TOPIC_CHARS, description="文件名称"),
-              format: Literal["json", "md", "docx"] = "json"):
-    service = web(request).service
-    if not document.strip():
-        raise ApiError(422, "请求有误：文件名称 document不能为空。", "invalid_request")
+def make_diff(request: Request, document: Annotated[Topic, Query(description="文件名称")], format: Format = "json"):
     try:
-        with service.lock:
-            result = compare(service.kb.store, document.strip())
+        result = compare(web(request).service.kb.store, document)  # the store alone: no index read to serialise
     except DiffError as exc:
         raise ApiError(404, str(exc), "no_editions") from exc
     return deliver(result, format, f"版本对比-{result.title}", export.diff_markdown, export.diff_docx)

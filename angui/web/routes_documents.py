@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from angui.ingest.uploads import MB, Progress, ingest_in_place, upload_dir, upload_problem
+from angui.ingest.uploads import MB, UPLOADS, Progress, ingest_in_place, upload_dir, upload_problem
 from angui.settings import Settings
 from angui.web.access import Admin, Reader
 from angui.web.errors import ApiError, error_body
@@ -35,7 +35,7 @@ def _inside(path: str, folder: Path) -> bool:
 
 def origin(source: str, settings: Settings) -> str:
     """Where a document came from: an upload, the bundled knowledge/ folder, or an ingest from the command line."""
-    if _inside(source, settings.index_dir / "uploads"):
+    if _inside(source, settings.index_dir / UPLOADS):
         return UPLOADED
     return BUNDLED if _inside(source, settings.catalog.parent) else INGESTED
 

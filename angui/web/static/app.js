@@ -148,6 +148,11 @@ function renderAnswer(answer) {
   $("#answer").hidden = false;
 }
 
+function sseEvent(block) {
+  // one server-sent event as the API writes it: `event: NAME` and one line of JSON data
+  return { name: (block.match(/^event: (.*)$/m) || [])[1], data: JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || "{}") };
+}
+
 async function streamAnswer(question) {
   // LLM mode: the reply streams as server-sent events (`token`, then the verified `answer`)
   const response = await api("/api/ask", { method: "POST", json: { question, stream: true } });
@@ -161,10 +166,8 @@ async function streamAnswer(question) {
     buffer += decoder.decode(value, { stream: true });
     let end;
     while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, end);
+      const { name: event, data } = sseEvent(buffer.slice(0, end));
       buffer = buffer.slice(end + 2);
-      const event = (block.match(/^event: (.*)$/m) || [])[1];
-      const data = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || "{}");
       if (event === "token") { written += data.text; $("#answer-body").textContent = written; }
       if (event === "answer") answer = data;
       if (event === "error") throw new ApiError(data.error, 500);
@@ -348,10 +351,7 @@ async function loadDocuments() {
 // ---- admin upload: a progress bar while the file goes up, then the ingest's own progress lines ----
 function sseEvents(text) {
   // complete server-sent events in a (growing) response text
-  return text.split("\n\n").slice(0, -1).map((block) => ({
-    name: (block.match(/^event: (.*)$/m) || [])[1],
-    data: JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || "{}"),
-  }));
+  return text.split("\n\n").slice(0, -1).map(sseEvent);
 }
 
 function uploadDone(status, report) {
