@@ -98,7 +98,7 @@ def checklist_markdown(checklist: Checklist) -> str:
         c = i.citation
         lines.append(f"| {n} | {_cell(i.item)} | {_cell(i.how)} | 《{c['doc']}》{c['loc']} | □符合 □不符合 □不适用 | |")
     lines += ["", "检查人：__________    被检查单位：__________    日期：__________", "", "## 来源", ""]
-    lines += [f"- 《{c['doc']}》{c['edition']}（{c['status']}）" for c in checklist.sources()]
+    lines += [f"- 《{c['doc']}》{_edition(c)}" for c in checklist.sources()]
     return "\n".join(lines) + "\n"
 
 
@@ -127,7 +127,7 @@ def checklist_docx(checklist: Checklist, out: Path) -> Path:
     document.add_paragraph("检查人：__________    被检查单位：__________    日期：__________")
     document.add_heading("来源", level=2)
     for c in checklist.sources():
-        document.add_paragraph(f"《{c['doc']}》{c['edition']}（{c['status']}）", style="List Bullet")
+        document.add_paragraph(f"《{c['doc']}》{_edition(c)}", style="List Bullet")
     document.save(out)
     return out
 
