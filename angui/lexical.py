@@ -26,9 +26,14 @@ STOPWORDS = frozenset(
 )
 
 
+def keep_token(token: str) -> bool:
+    """Whether a jieba token is a word (not punctuation or space)."""
+    return bool(_KEEP.search(token))
+
+
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens of normalised text, without punctuation and stop words."""
-    return [t for t in jieba.cut_for_search(fold(text)) if _KEEP.search(t) and t not in STOPWORDS]
+    return [t for t in jieba.cut_for_search(fold(text)) if keep_token(t) and t not in STOPWORDS]
 
 
 def encode_tokens(tokens: list[str]) -> str:

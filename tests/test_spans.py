@@ -105,3 +105,25 @@ def test_follow_up_answers_the_second_part_of_a_question() -> None:
     extra = spans.follow_up(lead, cands, terms("主要负责人", "批准"))
     assert "二十四小时" in lead[0].text and len(extra) == 1 and "主要负责人批准" in extra[0].text
     assert spans.follow_up(lead, cands, terms("通知", "提前")) == []  # the lead already answers it
+
+
+INLINE = ("十、推行安全生产责任保险。要推动有涉爆粉尘作业、涉氯涉氨作业、有限空间作业的企业投保安全生产责任保险，"
+          "年底前实现应保尽保。")
+TRAINING = "序号：16\n工作任务：推动培训工程\n具体要求：1、开展送法入企活动；\n2、做好事故资料整理分析。"
+
+
+def test_list_gives_way_to_a_top_unit_that_lists_inline() -> None:
+    question = terms("推动", "作业", "企业", "投保")
+    assert spans.listing([cand(0, INLINE), cand(1, TRAINING)], question) == []  # best sentences of [1] instead
+    lead = spans.listing([cand(0, TRAINING), cand(1, INLINE)], terms("推动", "培训"))
+    assert [s.cite for s in lead[1:]] == [1, 1]  # an enumerating top unit that answers keeps its items
+
+
+def test_a_quoted_item_keeps_the_lead_in_of_its_list() -> None:
+    from angui.answer.compose import _with_intro
+
+    text = "第三十六条\n有下列情形之一的，应急预案应当及时修订：\n（一）法律发生变化的；\n（二）应急指挥机构调整的。"
+    assert _with_intro(text, ["（二）应急指挥机构调整的。"]) == ["有下列情形之一的，应急预案应当及时修订：",
+                                                           "（二）应急指挥机构调整的。"]
+    assert _with_intro(text, ["有下列情形之一的，应急预案应当及时修订："]) == ["有下列情形之一的，应急预案应当及时修订："]
+    assert _with_intro("第一条 企业应当每年演练一次。", ["第一条 企业应当每年演练一次。"]) == ["第一条 企业应当每年演练一次。"]

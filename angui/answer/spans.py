@@ -172,7 +172,9 @@ def listing(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Stateme
     scored = [(coverage(c.text, terms) - RANK_DECAY * i, c) for i, c in enumerate(cands[:SPAN_UNITS]) if c.enumeration]
     if not scored:
         return []
-    c = max(scored, key=lambda sc: sc[0])[1]
+    score, c = max(scored, key=lambda sc: sc[0])
+    if cands[0] is not c and not cands[0].enumeration and coverage(cands[0].text, terms) >= score:
+        return []  # the top unit answers better in its own words (an inline list: 涉爆粉尘作业、涉氯涉氨作业……)
     intro, parts = c.enumeration
     out = [c.statement(intro)] if intro else []
     out.append(Statement(COUNT_LINE.format(len(parts)), where="" if intro else c.where))

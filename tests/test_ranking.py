@@ -1,0 +1,74 @@
+"""Ranking signals that do not depend on meaning: verbatim phrases, question words, obligation before penalty;
+each test also shows the order the signal changes (with the signal off, the other unit wins)."""
+
+from __future__ import annotations
+
+import pytest
+
+from angui.answer import retrieve
+from angui.answer.phrases import phrases
+from angui.answer.retrieve import question_tokens
+from angui.lexical import tokenize
+
+from helpers import ingest_into, open_service
+
+INVESTIGATION = ("第一条 组织事故调查的部门应当将事故调查报告报本级人民政府，并报上一级人民政府备案。\n"
+                 "第二条 较大事故由设区的市级人民政府负责组织调查。\n")
+DRILLS = ("第五条 生产经营单位应当每年组织一次应急预案演练。演练应当结合本单位的事故风险特点进行，演练结束后应当对"
+          "演练效果进行评估，撰写评估报告，分析存在的问题，并对应急预案提出修订意见，评估报告应当存档备查。\n"
+          "第二十条 生产经营单位未每年组织一次应急预案演练的，由应急管理部门责令限期改正，可以处1万元以上3万元以下的"
+          "罚款；逾期未改正的，责令停产停业整顿，并对其直接负责的主管人员处1万元以下的罚款。\n")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory):
+    src = tmp_path_factory.mktemp("ranking")
+    (src / "事故调查办法.txt").write_text(INVESTIGATION, encoding="utf-8")
+    (src / "应急演练办法.txt").write_text(DRILLS, encoding="utf-8")
+    index = src / "index"
+    assert not ingest_into(index, src).skipped
+    service = open_service(index)
+    service.composer.gate.min_cover = 0.0  # the test embedder gates on term coverage; here only ordering matters
+    return service
+
+
+def first_loc(service, question: str) -> str:
+    return service.ask(question).citations[0].loc
+
+
+def test_phrases_join_adjacent_words_and_skip_stop_words() -> None:
+    found = phrases("较大事故归哪一级政府组织调查", lambda t: 1.0)
+    assert "较大事故" in found and found["较大事故"] == 2.0
+    assert not any("哪" in p for p in found)
+    assert phrases("的了吗", lambda t: 1.0) == {}
+
+
+def test_question_words_are_not_search_terms() -> None:
+    assert "一级" in tokenize("较大事故归哪一级政府组织调查")
+    assert "一级" not in question_tokens("较大事故归哪一级政府组织调查")
+    assert {"较大", "事故", "调查"} <= set(question_tokens("较大事故归哪一级政府组织调查"))
+
+
+def test_unit_holding_the_asked_phrase_ranks_first(service, monkeypatch) -> None:
+    question = "较大事故归哪一级政府组织调查？"
+    assert first_loc(service, question) == "第二条"
+    monkeypatch.setattr(retrieve, "PHRASE_WEIGHT", 0.0)
+    monkeypatch.setattr(retrieve, "QUESTION_WORDS", retrieve.re.compile("(?!)"))
+    assert first_loc(service, question) == "第一条"  # without phrases, 哪一级 matches 上一级
+
+
+def scores(service, question: str) -> dict[str, float]:
+    return {h.unit.meta["loc"]: h.score for h in service.composer.retriever.search(question).hits}
+
+
+def test_penalty_provision_yields_to_the_obligation_unless_a_penalty_is_asked(service, monkeypatch) -> None:
+    asked, not_asked = "企业未组织应急预案演练怎么罚", "企业应急预案演练要注意什么"
+    assert first_loc(service, asked) == "第二十条"
+    assert first_loc(service, not_asked) == "第五条"
+    before = {q: scores(service, q) for q in (asked, not_asked)}
+    kept = 1 - retrieve.PENALTY_DEMOTE
+    monkeypatch.setattr(retrieve, "PENALTY_DEMOTE", 0.0)
+    after = {q: scores(service, q) for q in (asked, not_asked)}
+    assert before[asked] == after[asked]  # a penalty question keeps the penalty provision's full score
+    assert before[not_asked]["第二十条"] == pytest.approx(kept * after[not_asked]["第二十条"])
+    assert before[not_asked]["第五条"] == after[not_asked]["第五条"]
