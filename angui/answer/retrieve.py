@@ -22,7 +22,8 @@ from angui.text import compact
 
 STATUS_RANK = {CURRENT: 0, "已修订": 1, "已废止": 2}
 RRF_K = 60  # reciprocal rank fusion constant (Cormack, Clarke & Büttcher, SIGIR 2009)
-POOL = 30  # candidates taken from each of dense and lexical search
+POOL = 30  # candidates taken from dense search ...
+LEXICAL_POOL = 2 * POOL  # ... and from BM25, whose long tail holds units that dense search ranks high
 RRF_WEIGHT = 0.5  # final score = RRF_WEIGHT * fused rank score (scaled to 1) + COVERAGE_WEIGHT * term coverage
 # (+ DENSE_WEIGHT * rescaled cosine, below)
 COVERAGE_WEIGHT = 0.5
@@ -133,7 +134,7 @@ class Retriever:
         dense, unit_top = self.kb.query(qvec, self.pool, self._live_set)
         tokens = question_tokens(question)
         terms = {t: self.lexical.idf(t) for t in dict.fromkeys(tokens)}  # unknown terms weigh like the rarest
-        lexical = self.lexical.search_tokens(tokens, self.pool)
+        lexical = self.lexical.search_tokens(tokens, LEXICAL_POOL * self.pool // POOL)
         fused: dict[str, Hit] = {}
         for rank, (unit, cos) in enumerate(dense):
             fused[unit.id] = Hit(unit, dense=cos, score=1 / (RRF_K + rank))
