@@ -111,6 +111,13 @@ def test_deadline_answered_from_the_field(model_service):
     assert any("完成时限：按市局规定时限推进" in s.text for s in answer.lead[1:])
 
 
+@pytest.mark.slow
+def test_second_question_answered_by_its_own_sentence(model_service):
+    answer = model_service.ask("企业拒不执行停产决定，我们能不能通知供电公司停电？要提前通知吗")
+    assert answer.found and answer.citations[0].loc == "第七十条"
+    assert "通知有关单位停止供电" in answer.body and "提前二十四小时" in answer.body  # 提前 is a cue word, still asked
+
+
 def test_check_question_lists_points_with_citations(service):
     answer = service.ask("从业人员安全生产教育和培训怎么做？")
     assert answer.points and all(p.cite in {c.n for c in answer.citations} for p in answer.points)

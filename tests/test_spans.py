@@ -127,3 +127,14 @@ def test_a_quoted_item_keeps_the_lead_in_of_its_list() -> None:
                                                            "（二）应急指挥机构调整的。"]
     assert _with_intro(text, ["有下列情形之一的，应急预案应当及时修订："]) == ["有下列情形之一的，应急预案应当及时修订："]
     assert _with_intro("第一条 企业应当每年演练一次。", ["第一条 企业应当每年演练一次。"]) == ["第一条 企业应当每年演练一次。"]
+
+
+def test_follow_up_from_another_provision_when_the_leads_unit_lacks_it() -> None:
+    revise = "第三十六条 有下列情形之一的，应急预案应当及时修订：\n（一）应急指挥机构调整的；\n（二）重要设施变化的。"
+    refile = "第三十七条 应急预案修订涉及组织指挥体系与职责的，应当按照有关应急预案报备程序重新备案。"
+    cands = [cand(0, revise, "《办法》第三十六条"), cand(1, refile, "《办法》第三十七条")]
+    lead = [cands[0].statement("（一）应急指挥机构调整的；")]
+    extra = spans.follow_up(lead, cands, terms("重新", "备案"))
+    assert len(extra) == 1 and extra[0].cite == 2 and "重新备案" in extra[0].text
+    assert extra[0].where == "《办法》第三十七条"  # another provision is labelled as such
+    assert spans.follow_up(lead, cands, terms("罚款", "多少")) == []  # nothing answers it: nothing added

@@ -201,10 +201,11 @@ def _label_once(lead: list[Statement]) -> list[Statement]:
 
 
 def _last_clause_terms(retrieval: Retrieval) -> dict[str, float]:
-    """The topic terms of the question's last clause (…要提前通知吗): what a follow-up sentence must cover."""
+    """The terms of the question's last clause (…要提前通知吗), its cue words included: what a follow-up sentence
+    must cover."""
     clauses = [c for c in CLAUSE_SPLIT.split(retrieval.question) if c.strip()]
     last = set(tokenize(clauses[-1])) if len(clauses) > 1 else set()
-    return {t: w for t, w in retrieval.content.items() if t in last}
+    return {t: w for t, w in retrieval.terms.items() if t in last}  # cue words too: 要提前通知吗
 
 
 def _where(meta: dict) -> str:

@@ -20,6 +20,7 @@ RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go t
 SECOND_PIECE = 0.6  # a second sentence of the same unit joins when it covers this share of the first's coverage
 SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two things (…多少天？能延长多久？)
 FOLLOW_UP_MIN = 0.3  # share of the second part's topic terms a follow-up sentence must cover
+FOLLOW_UP_OTHER = 0.6  # ... or, from another top unit, this share (要重新备案吗 → the article on re-filing)
 FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of the second part
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 STEPS = re.compile(r"^(?:逾期未改正|拒不改正|情节严重|造成严重后果|构成犯罪)")  # what follows a fine in a penalty
@@ -104,8 +105,8 @@ def _field_lines(c: Candidate, names: tuple[str, ...]) -> list[str]:
 
 
 def follow_up(lead: list[Statement], cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
-    """For a two-part question, the sentence of the lead's unit that answers the second part, when the lead
-    does not already hold it (…多少个工作日内批复？来不及能延吗 → the extension sentence)."""
+    """For a two-part question, the sentence that answers the second part when the lead does not already hold it:
+    from the lead's unit (…多少个工作日内批复？能延长吗 → the extension sentence), else from another top unit."""
     cited = next((s.cite for s in lead if s.cite), None)
     c = next((c for c in cands if c.index + 1 == cited), None)
     if c is None or not terms:
@@ -115,7 +116,12 @@ def follow_up(lead: list[Statement], cands: Sequence[Candidate], terms: dict[str
         return []
     rest = [p for p in sentences(c.text) if p not in shown]
     best = max(rest, key=lambda p: coverage(p, terms), default=None)
-    return [c.statement(best, labelled=False)] if best and coverage(best, terms) >= FOLLOW_UP_MIN else []
+    if best and coverage(best, terms) >= FOLLOW_UP_MIN:
+        return [c.statement(best, labelled=False)]
+    other = [(coverage(p, terms), -o.index, p, o) for o in cands[:SPAN_UNITS] if o is not c
+             for p in sentences(o.text) if p not in shown]
+    cover, _, piece, unit = max(other, key=lambda x: x[:2], default=(0.0, 0, "", c))
+    return [unit.statement(piece)] if cover >= FOLLOW_UP_OTHER else []  # another provision answers it
 
 
 def _field_statements(c: Candidate, names: tuple[str, ...], labelled: bool = True) -> list[Statement]:
