@@ -138,3 +138,19 @@ def test_follow_up_from_another_provision_when_the_leads_unit_lacks_it() -> None
     assert len(extra) == 1 and extra[0].cite == 2 and "重新备案" in extra[0].text
     assert extra[0].where == "《办法》第三十七条"  # another provision is labelled as such
     assert spans.follow_up(lead, cands, terms("罚款", "多少")) == []  # nothing answers it: nothing added
+
+
+HAZARD_ROW = ("序号：1\n行业：纺织行业\n场所/环节/部位：清梳棉\n较大危险因素：（１）开松过程打击金属杂物产生火花。\n（２）电气火花。\n"
+              "易发生的事故类型：火灾\n主要防范措施：（１）在第一道抓棉应安装强力磁辊。\n（２）严禁违章吸烟。")
+
+
+def test_a_row_answers_from_the_field_asked_else_from_its_requirement() -> None:
+    from angui.answer.sentences import row_body
+
+    assert row_body(HAZARD_ROW, "清梳棉怎么防止火花").startswith("（１）在第一道抓棉")  # the measures
+    assert row_body(HAZARD_ROW, "清梳棉有哪些较大危险因素").startswith("（１）开松过程")  # the field named
+    assert row_body(HAZARD_ROW, "清梳棉有哪些危险因素").startswith("（１）开松过程")  # by its head noun
+    assert row_body(HAZARD_ROW, "纺织行业清梳棉怎么防火").startswith("（１）在第一道抓棉")  # 行业 is where, not what
+    assert row_body("第一条 企业应当每年演练一次。", "有哪些危险因素") == "第一条 企业应当每年演练一次。"
+    lead = spans.listing([Candidate(0, HAZARD_ROW, "《手册》第1行", question="清梳棉有哪些较大危险因素")], terms("清梳棉"))
+    assert [s.text for s in lead] == ["共 2 项：", "开松过程打击金属杂物产生火花", "电气火花"]

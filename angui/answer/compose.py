@@ -12,7 +12,7 @@ from angui.answer.gate import Gate
 from angui.answer.intent import Intent
 from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
 from angui.answer.retrieve import Hit, Retrieval, Retriever
-from angui.answer.sentences import best_sentences, coverage, fields, items
+from angui.answer.sentences import best_sentences, coverage, fields, items, row_body
 from angui.lexical import tokenize
 from angui.settings import DEFAULT_K
 from angui.text import ITEM_MARK, compact
@@ -72,10 +72,10 @@ class Composer:
             return self._whole_provision(hits, quotes)
         lead = self._edition_change(hits) if intent.name == "edition" else []
         compound = bool(COMPOUND_Q.search(retrieval.question))
-        cands = self._candidates(hits)
+        cands = self._candidates(hits, retrieval.question)
         lead = lead or self._span(intent, cands, retrieval.content, compound)
         if not lead:
-            lead = self._best_sentences(hits, terms)
+            lead = self._best_sentences(hits, terms, retrieval.question)
         if compound:
             lead += spans.follow_up(lead, cands, _last_clause_terms(retrieval))
         lead = _label_once(lead)
@@ -104,14 +104,14 @@ class Composer:
                 return [head, compared, *diff]
         return []
 
-    def _candidates(self, hits: list[Hit]) -> list[spans.Candidate]:
+    def _candidates(self, hits: list[Hit], question: str) -> list[spans.Candidate]:
         """The top units as span rules see them: whole provisions (split units joined), with short labels."""
         out = []
         for i, h in enumerate(hits[: spans.SPAN_UNITS]):
             parts = self.retriever.provision(h.unit)
             text = "\n".join(_strip_header(p.text) for p in parts) if len(parts) > 1 else h.unit.text
             m = h.unit.meta
-            out.append(spans.Candidate(i, text, _where(m), m["family"]))
+            out.append(spans.Candidate(i, text, _where(m), m["family"], question))
         return out
 
     @staticmethod
@@ -134,9 +134,10 @@ class Composer:
             return spans.listing(cands, terms)
         return []
 
-    def _best_sentences(self, hits: list[Hit], terms: dict[str, float]) -> list[Statement]:
+    def _best_sentences(self, hits: list[Hit], terms: dict[str, float], question: str = "") -> list[Statement]:
         """The best sentences of the top unit, and of a second one that answers about as well."""
-        picks = [_with_intro(h.unit.text, best_sentences(h.unit.text, terms, LEAD_SENTENCES)) for h in hits[:LEAD_UNITS]]
+        bodies = [row_body(h.unit.text, question) for h in hits[:LEAD_UNITS]]
+        picks = [_with_intro(b, best_sentences(b, terms, LEAD_SENTENCES)) for b in bodies]
         fit = [max((coverage(x, terms) for x in p), default=0.0) for p in picks]
         out: list[Statement] = []
         for i, picked in enumerate(picks):

@@ -12,7 +12,7 @@ from functools import cached_property
 
 from angui.answer.features import AMOUNT, DEFINITION, NUMBER, REQUIREMENT_FIELDS, ROW_DEADLINE, ROW_WHO, TIME, WHO, item_count
 from angui.answer.model import Statement
-from angui.answer.sentences import coverage, fields, items, sentences
+from angui.answer.sentences import coverage, fields, items, row_body, sentences
 from angui.text import ITEM_MARK
 
 SPAN_UNITS = 4  # top units a span rule looks at
@@ -37,15 +37,11 @@ def is_count(statement: Statement) -> bool:
 class Candidate:
     """One top unit as a span rule sees it: its index among the hits, whole text, label, document and row fields."""
 
-    def __init__(self, index: int, text: str, where: str, document: str = "") -> None:
+    def __init__(self, index: int, text: str, where: str, document: str = "", question: str = "") -> None:
         self.index, self.text, self.where, self.document = index, text, where, document or where
         self.fields = fields(text)
         self.is_row = bool(_field_lines(self, ROW_WHO + ROW_DEADLINE + REQUIREMENT_FIELDS))
-
-    @property
-    def body(self) -> str:
-        """What the unit requires: a row's requirement field, else the whole text."""
-        return next((self.fields[k] for k in REQUIREMENT_FIELDS if self.fields.get(k)), self.text)
+        self.body = row_body(text, question)  # a row's asked or requirement field, else the whole text
 
     @cached_property
     def enumeration(self) -> tuple[str, list[str]] | None:
