@@ -19,12 +19,18 @@ DRILLS = ("第五条 生产经营单位应当每年组织一次应急预案演�
           "第二十条 生产经营单位未每年组织一次应急预案演练的，由应急管理部门责令限期改正，可以处1万元以上3万元以下的"
           "罚款；逾期未改正的，责令停产停业整顿，并对其直接负责的主管人员处1万元以下的罚款。\n")
 
+TAIL = "；情节特别严重、影响特别恶劣的，应急管理部门可以按照前款罚款数额的二倍以上五倍以下对负有责任的生产经营单位处以罚款。"
+FINES = ("第一条 发生生产安全事故，对负有责任的生产经营单位除要求其依法承担相应的赔偿等责任外，由应急管理部门处以罚款。\n"
+         f"第二条 发生一般事故的，对负有责任的生产经营单位处三十万元以上一百万元以下的罚款{TAIL}\n"
+         f"第三条 发生较大事故的，对负有责任的生产经营单位处一百万元以上二百万元以下的罚款{TAIL}\n")
+
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory):
     src = tmp_path_factory.mktemp("ranking")
     (src / "事故调查办法.txt").write_text(INVESTIGATION, encoding="utf-8")
     (src / "应急演练办法.txt").write_text(DRILLS, encoding="utf-8")
+    (src / "事故罚款办法.txt").write_text(FINES, encoding="utf-8")
     index = src / "index"
     assert not ingest_into(index, src).skipped
     service = open_service(index)
@@ -72,3 +78,8 @@ def test_penalty_provision_yields_to_the_obligation_unless_a_penalty_is_asked(se
     assert before[asked] == after[asked]  # a penalty question keeps the penalty provision's full score
     assert before[not_asked]["第二十条"] == pytest.approx(kept * after[not_asked]["第二十条"])
     assert before[not_asked]["第五条"] == after[not_asked]["第五条"]
+
+
+def test_a_count_of_the_dead_finds_the_provision_for_its_grade(service) -> None:
+    assert first_loc(service, "厂里死了1个人，对企业罚多少") == "第二条"
+    assert first_loc(service, "厂里死了5个人，对企业罚多少") == "第三条"

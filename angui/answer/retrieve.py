@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from angui.answer.features import states
+from angui.answer.grades import accident_grade
 from angui.answer.intent import GENERAL, Intent, IntentClassifier
 from angui.answer.model import CURRENT
 from angui.answer.phrases import phrases
@@ -132,7 +133,9 @@ class Retriever:
         qvec = self.kb.embedder.embed_query(question)
         intent = self.intents.classify(question, qvec) if self.intents else Intent(GENERAL, 0.0)
         dense, unit_top = self.kb.query(qvec, self.pool, self._live_set)
-        tokens = question_tokens(question)
+        grade = accident_grade(question)  # 死了1个人 → 一般事故: search the grade's provisions too
+        searched = f"{question} {grade}" if grade else question
+        tokens = question_tokens(searched)
         terms = {t: self.lexical.idf(t) for t in dict.fromkeys(tokens)}  # unknown terms weigh like the rarest
         lexical = self.lexical.search_tokens(tokens, LEXICAL_POOL * self.pool // POOL)
         fused: dict[str, Hit] = {}
@@ -148,7 +151,7 @@ class Retriever:
             units.update((u.id, u) for u in self.kb.store.get(missing))
         top_rrf = max((h.score for h in fused.values()), default=1.0)
         named = set(mentioned_families(question, self.families))
-        pairs = phrases(QUESTION_WORDS.sub(" ", question), self.lexical.idf)
+        pairs = phrases(QUESTION_WORDS.sub(" ", searched), self.lexical.idf)
         for uid, hit in fused.items():
             hit.unit = units.get(uid)  # type: ignore[assignment]
             if hit.unit is not None:
