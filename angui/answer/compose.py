@@ -24,6 +24,7 @@ LEAD_LINES = 2  # units quoted in the lead at most
 SECOND_SCORE = 0.8  # a second unit joins the lead at this share of the top score ...
 SECOND_FIT = 0.5  # ... or when its sentences cover at least this share of the question's terms
 POINT_UNITS, POINTS_PER_UNIT, MAX_POINTS, MIN_POINT = 4, 6, 10, 4
+SINGLE_CHAR = 0.5  # weight of a one-character term when choosing sentences (清 of 清梳棉 matches 清除 anywhere)
 ELLIPSIS = " …… "  # joins two sentences of one unit quoted in one lead line
 CLAUSE_SPLIT = re.compile(r"[？?；;。!！]|，(?=[^，]{2,}[吗呢][？?]?$)")
 COMPOUND_Q = re.compile(r"[？?].+[？?吗呢]$|[，,；;].{2,}[吗呢][？?]?$")  # two questions in one: …多久？能延吗
@@ -136,6 +137,7 @@ class Composer:
 
     def _best_sentences(self, hits: list[Hit], terms: dict[str, float], question: str = "") -> list[Statement]:
         """The best sentences of the top unit, and of a second one that answers about as well."""
+        terms = {t: w * (SINGLE_CHAR if len(t) == 1 else 1.0) for t, w in terms.items()}
         bodies = [row_body(h.unit.text, question) for h in hits[:LEAD_UNITS]]
         picks = [_with_intro(b, best_sentences(b, terms, LEAD_SENTENCES)) for b in bodies]
         fit = [max((coverage(x, terms) for x in p), default=0.0) for p in picks]
