@@ -133,6 +133,8 @@ class Composer:
             return spans.definition(cands, terms, second) + listed
         if intent.name == "list":
             return spans.listing(cands, terms)
+        if intent.name == "howto" and cands and cands[0].is_row and cands[0].enumeration:
+            return spans.listing(cands[:1], terms)  # a row's measures, every one of them
         return []
 
     def _best_sentences(self, hits: list[Hit], terms: dict[str, float], question: str = "") -> list[Statement]:
