@@ -165,3 +165,10 @@ def test_howto_on_a_row_gives_every_measure_of_it() -> None:
     assert [s.text for s in lead] == ["共 2 项：", "在第一道抓棉应安装强力磁辊", "严禁违章吸烟"]
     prose = Candidate(0, "第三十六条 有下列情形之一的，应当修订：\n（一）机构调整的；\n（二）设施变化的。", "《办法》第三十六条")
     assert Composer._span(Intent("howto", 1.0), [prose], terms("修订"), False) == []  # 要不要改 → the item asked
+
+
+def test_penalty_of_another_law_that_answers_as_well_is_shown_too() -> None:
+    special = Candidate(0, "第九十一条 发生重大事故，对主要负责人处上一年年收入百分之六十的罚款。", "《特种设备安全法》第九十一条", "特")
+    general = Candidate(1, "第九十五条 发生重大事故，对主要负责人处上一年年收入百分之八十的罚款。", "《安全生产法》第九十五条", "安")
+    lead = spans.penalty([special, general], terms("重大事故", "主要负责人", "年收入"))
+    assert [s.cite for s in lead] == [1, 2] and "百分之八十" in lead[1].text

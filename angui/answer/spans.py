@@ -190,9 +190,10 @@ def penalty(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Stateme
              if AMOUNT.search(c.text)]
     if not fined:
         return []
-    score, _, c = max(fined, key=lambda f: (f[0], -f[1]))
+    _, _, c = max(fined, key=lambda f: (f[0], -f[1]))
     out = _penalty_of(c, terms)
-    rival = [f for f in fined if f[2].document != c.document and f[0] >= ALTERNATIVE * score]
+    cover = coverage(c.text, terms)  # another law's penalty joins on its own coverage, not its rank
+    rival = [f for f in fined if f[2].document != c.document and coverage(f[2].text, terms) >= ALTERNATIVE * cover]
     if rival:
         out += _penalty_of(max(rival, key=lambda f: (f[0], -f[1]))[2], terms)
     return out
