@@ -170,5 +170,5 @@ def test_howto_on_a_row_gives_every_measure_of_it() -> None:
 def test_penalty_of_another_law_that_answers_as_well_is_shown_too() -> None:
     special = Candidate(0, "第九十一条 发生重大事故，对主要负责人处上一年年收入百分之六十的罚款。", "《特种设备安全法》第九十一条", "特")
     general = Candidate(1, "第九十五条 发生重大事故，对主要负责人处上一年年收入百分之八十的罚款。", "《安全生产法》第九十五条", "安")
-    lead = spans.penalty([special, general], terms("重大事故", "主要负责人", "年收入"))
+    lead = spans.penalty([special, general], terms("重大事故", "主要负责人", "年收入", "厂里"))
     assert [s.cite for s in lead] == [1, 2] and "百分之八十" in lead[1].text
