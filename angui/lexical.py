@@ -31,6 +31,11 @@ def keep_token(token: str) -> bool:
     return bool(_KEEP.search(token))
 
 
+def words(text: str) -> list[str]:
+    """Plain jieba words of normalised text, in order, punctuation included (for phrases, not for search)."""
+    return list(jieba.cut(fold(text)))
+
+
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens of normalised text, without punctuation and stop words."""
     return [t for t in jieba.cut_for_search(fold(text)) if keep_token(t) and t not in STOPWORDS]

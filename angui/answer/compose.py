@@ -74,7 +74,7 @@ class Composer:
         lead = self._edition_change(hits) if intent.name == "edition" else []
         compound = bool(COMPOUND_Q.search(retrieval.question))
         cands = self._candidates(hits, retrieval.question)
-        lead = lead or self._span(intent, cands, retrieval.content, compound)
+        lead = lead or self._span(intent, cands, retrieval.content, compound, retrieval.question)
         if not lead:
             lead = self._best_sentences(hits, terms, retrieval.question)
         if compound:
@@ -116,7 +116,8 @@ class Composer:
         return out
 
     @staticmethod
-    def _span(intent: Intent, cands: list[spans.Candidate], terms: dict[str, float], compound: bool) -> list[Statement]:
+    def _span(intent: Intent, cands: list[spans.Candidate], terms: dict[str, float], compound: bool,
+              question: str = "") -> list[Statement]:
         """The lead an intent's span rule gives ([] when no top unit holds it)."""
         second = spans.SECOND_PIECE_COMPOUND if compound else spans.SECOND_PIECE
         if intent.name == "penalty":
@@ -132,7 +133,7 @@ class Composer:
             listed = spans.listing(cands, terms) if intent.has("list") else []
             return spans.definition(cands, terms, second) + listed
         if intent.name == "list":
-            return spans.listing(cands, terms)
+            return spans.listing(cands, terms, spans.asked_noun(question))
         if intent.name == "howto" and cands and cands[0].is_row and cands[0].enumeration:
             return spans.listing(cands[:1], terms)  # a row's measures, every one of them
         return []

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import jieba
-
-from angui.lexical import STOPWORDS, keep_token
-from angui.text import compact, fold
+from angui.lexical import STOPWORDS, keep_token, words
+from angui.text import compact
 
 MIN_PHRASE = 3  # characters a joined pair needs to count (two single characters say little)
 
 
 def phrases(question: str, idf: Callable[[str], float]) -> dict[str, float]:
     """Adjacent kept-word pairs of a question, joined, each weighted by the idf of its two words."""
-    words = list(jieba.cut(fold(question)))
+    ws = words(question)
     out: dict[str, float] = {}
-    for a, b in zip(words, words[1:]):
+    for a, b in zip(ws, ws[1:]):
         if not (keep_token(a) and keep_token(b)) or a in STOPWORDS or b in STOPWORDS:
             continue
         phrase = compact(a + b)

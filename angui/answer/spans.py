@@ -13,6 +13,7 @@ from functools import cached_property
 from angui.answer.features import AMOUNT, DEFINITION, NUMBER, REQUIREMENT_FIELDS, ROW_DEADLINE, ROW_WHO, TIME, WHO, item_count
 from angui.answer.model import Statement
 from angui.answer.sentences import coverage, fields, items, row_body, sentences
+from angui.lexical import words
 from angui.text import ITEM_MARK
 
 SPAN_UNITS = 4  # top units a span rule looks at
@@ -22,6 +23,7 @@ SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two thi
 FOLLOW_UP_MIN = 0.3  # share of the second part's topic terms a follow-up sentence must cover
 FOLLOW_UP_OTHER = 0.6  # ... or, from another top unit, this share (要重新备案吗 → the article on re-filing)
 FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of the second part
+INTRO_BONUS = 0.15  # coverage added to a list whose lead-in names what the question lists (哪些内容 → 下列内容)
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 STEPS = re.compile(r"^(?:逾期未改正|拒不改正|情节严重|造成严重后果|构成犯罪)")  # what follows a fine in a penalty
 MAX_STEPS = 2
@@ -169,9 +171,20 @@ def definition(cands: Sequence[Candidate], terms: dict[str, float], second_share
     return _sentence_span(cands, terms, lambda s: bool(DEFINITION.search(s)), second_share)
 
 
-def listing(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
+_ASKED = re.compile(r"(?:哪些|哪几[个项类种条]|全部|所有|几[项类种个条])(?:的)?([\u4e00-\u9fff]{2,8})")
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun a list question asks for (哪些内容 → 内容, 全部安全生产职责 → 职责), or None."""
+    m = _ASKED.search(question)
+    nouns = [w for w in words(m.group(1)) if len(w) > 1] if m else []
+    return nouns[-1] if nouns else None
+
+
+def listing(cands: Sequence[Candidate], terms: dict[str, float], asked: str | None = None) -> list[Statement]:
     """Every item of the one enumerating provision that covers the question best, in order, with the count."""
-    scored = [(coverage(c.text, terms) - RANK_DECAY * i, c) for i, c in enumerate(cands[:SPAN_UNITS]) if c.enumeration]
+    scored = [(coverage(c.text, terms) - RANK_DECAY * i + (INTRO_BONUS if asked and asked in c.enumeration[0] else 0.0), c)
+              for i, c in enumerate(cands[:SPAN_UNITS]) if c.enumeration]
     if not scored:
         return []
     score, c = max(scored, key=lambda sc: sc[0])
