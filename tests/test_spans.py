@@ -172,3 +172,23 @@ def test_penalty_of_another_law_that_answers_as_well_is_shown_too() -> None:
     general = Candidate(1, "第九十五条 发生重大事故，对主要负责人处上一年年收入百分之八十的罚款。", "《安全生产法》第九十五条", "安")
     lead = spans.penalty([special, general], terms("重大事故", "主要负责人", "年收入", "厂里"))
     assert [s.cite for s in lead] == [1, 2] and "百分之八十" in lead[1].text
+
+
+def test_the_unit_the_answer_opens_with_is_cited_first() -> None:
+    from collections import defaultdict
+
+    from angui.answer.compose import _source_first
+    from angui.answer.model import Statement
+    from angui.answer.retrieve import Hit
+    from angui.store import StoredUnit
+
+    def hit(uid: str, status: str = "现行") -> Hit:
+        return Hit(StoredUnit(uid, uid, {"status": status}))
+
+    hits = [hit("a"), hit("b"), hit("c")]
+    lead = [Statement("共 2 项："), Statement("x", 2), Statement("y", 2)]
+    moved, renumbered, quotes = _source_first(hits, lead, defaultdict(list, {1: ["x", "y"]}))
+    assert [h.unit.id for h in moved] == ["b", "a", "c"]
+    assert [st.cite for st in renumbered] == [None, 1, 1] and quotes[0] == ["x", "y"] and not quotes[1]
+    old = [hit("a"), hit("b", "已修订")]
+    assert _source_first(old, [Statement("x", 2)], defaultdict(list))[0] == old  # superseded text never moves up

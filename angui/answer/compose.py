@@ -59,6 +59,7 @@ class Composer:
         q = retrieval.question
         quotes: defaultdict[int, list[str]] = defaultdict(list)  # the lead may add a citation (edition changes)
         lead = self._lead(retrieval, quotes)
+        hits, lead, quotes = _source_first(hits, lead, quotes)
         listed = any(spans.is_count(st) for st in lead)
         points = self._check_points(hits, terms, quotes) if CHECK_Q.search(q) and not listed else []
         stale = [f"[{i}] 出自{h.unit.meta['status']}文本，仅供对照" for i, h in enumerate(hits, 1)
@@ -195,6 +196,20 @@ def _with_intro(text: str, picked: list[str]) -> list[str]:
     if at is None or not intro or not intro[0].endswith(("：", ":")) or intro[0] in picked:
         return picked
     return picked[:at] + [intro[0]] + picked[at:]
+
+
+def _source_first(hits: list[Hit], lead: list[Statement], quotes: defaultdict[int, list[str]]
+                  ) -> tuple[list[Hit], list[Statement], defaultdict[int, list[str]]]:
+    """Renumber the citations so that the unit the answer opens with is [1] (a span rule may answer from a lower
+    hit); a superseded unit is never moved up, and the rest keep their order."""
+    first = next((st.cite for st in lead if st.cite), None)
+    if not first or first == 1 or hits[0].exact or hits[first - 1].unit.meta["status"] != CURRENT:
+        return hits, lead, quotes
+    order = [first - 1] + [i for i in range(len(hits)) if i != first - 1]
+    new = {old: n for n, old in enumerate(order)}
+    moved = defaultdict(list, {new[i]: q for i, q in quotes.items()})
+    renumbered = [replace(st, cite=new[st.cite - 1] + 1) if st.cite else st for st in lead]
+    return [hits[i] for i in order], renumbered, moved
 
 
 def _label_once(lead: list[Statement]) -> list[Statement]:
