@@ -38,6 +38,7 @@ QUESTION_SETS = {  # name -> (file, what it is)
     "dev_users": (EVAL / "dev_users.jsonl", "public, tuned on"),
     "tune": (REPO / "bench" / "tune.jsonl", "written for this work, tuned on"),
     "heldout": (REPO / "bench" / "heldout.jsonl", "written with tune, never tuned on"),
+    "heldout2": (REPO / "bench" / "heldout2.jsonl", "written blind later, never tuned on"),
     "corpus_questions": (REPO / "bench" / "corpus_questions.jsonl", "earlier sessions' set, tuned on"),
     "dev": (EVAL / "dev.jsonl", "work points"),
 }

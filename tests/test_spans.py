@@ -157,14 +157,13 @@ def test_a_row_answers_from_the_field_asked_else_from_its_requirement() -> None:
 
 
 def test_howto_on_a_row_gives_every_measure_of_it() -> None:
-    from angui.answer.compose import Composer
-    from angui.answer.intent import Intent
+    from angui.answer.compose import _row_measures
 
     row = Candidate(0, HAZARD_ROW, "《手册》第1行", question="清梳棉怎么防火")
-    lead = Composer._span(Intent("howto", 1.0), [row], terms("清梳棉", "防火"), False)
+    lead = _row_measures([row], terms("清梳棉", "防火"))
     assert [s.text for s in lead] == ["共 2 项：", "在第一道抓棉应安装强力磁辊", "严禁违章吸烟"]
     prose = Candidate(0, "第三十六条 有下列情形之一的，应当修订：\n（一）机构调整的；\n（二）设施变化的。", "《办法》第三十六条")
-    assert Composer._span(Intent("howto", 1.0), [prose], terms("修订"), False) == []  # 要不要改 → the item asked
+    assert _row_measures([prose], terms("修订")) == []  # 要不要改 → the item asked, with its lead-in
 
 
 def test_penalty_of_another_law_that_answers_as_well_is_shown_too() -> None:

@@ -76,6 +76,9 @@ class Composer:
         compound = bool(COMPOUND_Q.search(retrieval.question))
         cands = self._candidates(hits, retrieval.question)
         lead = lead or self._span(intent, cands, retrieval.content, compound, retrieval.question)
+        measures = _row_measures(cands, retrieval.content) if not lead and intent.name == "howto" else []
+        if measures:  # then another unit's best sentences when they answer about as well
+            lead = measures + self._best_sentences(hits, terms, retrieval.question)[1:]
         if not lead:
             lead = self._best_sentences(hits, terms, retrieval.question)
         if compound:
@@ -135,8 +138,6 @@ class Composer:
             return spans.definition(cands, terms, second) + listed
         if intent.name == "list":
             return spans.listing(cands, terms, spans.asked_noun(question))
-        if intent.name == "howto" and cands and cands[0].is_row and cands[0].enumeration:
-            return spans.listing(cands[:1], terms)  # a row's measures, every one of them
         return []
 
     def _best_sentences(self, hits: list[Hit], terms: dict[str, float], question: str = "") -> list[Statement]:
@@ -196,6 +197,11 @@ def _with_intro(text: str, picked: list[str]) -> list[str]:
     if at is None or not intro or not intro[0].endswith(("：", ":")) or intro[0] in picked:
         return picked
     return picked[:at] + [intro[0]] + picked[at:]
+
+
+def _row_measures(cands: list[spans.Candidate], terms: dict[str, float]) -> list[Statement]:
+    """Every measure of a checklist or hazard row that tops the hits, with the count ([] for other units)."""
+    return spans.listing(cands[:1], terms) if cands and cands[0].is_row and cands[0].enumeration else []
 
 
 def _source_first(hits: list[Hit], lead: list[Statement], quotes: defaultdict[int, list[str]]
