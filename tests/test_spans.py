@@ -191,3 +191,12 @@ def test_the_unit_the_answer_opens_with_is_cited_first() -> None:
     assert [st.cite for st in renumbered] == [None, 1, 1] and quotes[0] == ["x", "y"] and not quotes[1]
     old = [hit("a"), hit("b", "已修订")]
     assert _source_first(old, [Statement("x", 2)], defaultdict(list))[0] == old  # superseded text never moves up
+
+
+def test_how_long_is_answered_by_a_counted_time() -> None:
+    law = cand(0, "第八十三条 单位负责人接到事故报告后，应当立即如实报告当地负有安全生产监督管理职责的部门。", "《安全生产法》第八十三条")
+    rule = cand(1, "第九条 单位负责人接到报告后，应当于1小时内向事故发生地县级以上人民政府安全生产监督管理部门报告。", "《条例》第九条")
+    question = terms("单位负责人", "接到", "报告")
+    assert "立即" in spans.deadline([law, rule], question, want_who=False)[0].text  # 什么时候 → 立即 will do
+    lead = spans.deadline([law, rule], question, want_who=False, counted=True)  # 多长时间内 → a counted time
+    assert lead[0].cite == 2 and "1小时内" in lead[0].text

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from angui.answer import editions, spans
-from angui.answer.features import REQUIREMENT_FIELDS
+from angui.answer.features import HOW_LONG, REQUIREMENT_FIELDS
 from angui.answer.gate import Gate
 from angui.answer.intent import Intent
 from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
@@ -127,7 +127,8 @@ class Composer:
         if intent.name == "penalty":
             return spans.penalty(cands, terms)
         if intent.name == "deadline":
-            return spans.deadline(cands, terms, want_who=intent.has("who"), second_share=second)
+            return spans.deadline(cands, terms, want_who=intent.has("who"), second_share=second,
+                                  counted=bool(HOW_LONG.search(question)))
         if intent.name == "who":
             listed = spans.listing(cands, terms) if intent.has("list") else []
             return listed or spans.who(cands, terms, want_deadline=intent.has("deadline"), second_share=second)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
-from angui.answer.features import AMOUNT, DEFINITION, NUMBER, REQUIREMENT_FIELDS, ROW_DEADLINE, ROW_WHO, TIME, WHO, item_count
+from angui.answer.features import AMOUNT, DEFINITION, DURATION, NUMBER, REQUIREMENT_FIELDS, ROW_DEADLINE, ROW_WHO, TIME, WHO, item_count
 from angui.answer.model import Statement
 from angui.answer.sentences import coverage, fields, items, row_body, sentences
 from angui.lexical import words
@@ -144,11 +144,13 @@ def _row_time(c: Candidate, terms: dict[str, float]) -> list[Statement]:
 
 
 def deadline(cands: Sequence[Candidate], terms: dict[str, float], want_who: bool,
-             second_share: float = SECOND_PIECE) -> list[Statement]:
+             second_share: float = SECOND_PIECE, counted: bool = False) -> list[Statement]:
     """The sentence of the top unit that holds the topic and a time (for a row, its own time and 完成时限)."""
     row = _top_row(cands)
     if row:
         return (_field_statements(row, ROW_WHO) if want_who else []) + _row_time(row, terms)
+    if counted and any(DURATION.search(p) for c in cands[:SPAN_UNITS] for p in sentences(c.text)):
+        return _sentence_span(cands, terms, lambda s: bool(DURATION.search(s)), second_share)  # 多长时间 → 1小时内
     return _sentence_span(cands, terms, lambda s: bool(TIME.search(s)), second_share)
 
 
