@@ -200,3 +200,16 @@ def test_how_long_is_answered_by_a_counted_time() -> None:
     assert "立即" in spans.deadline([law, rule], question, want_who=False)[0].text  # 什么时候 → 立即 will do
     lead = spans.deadline([law, rule], question, want_who=False, counted=True)  # 多长时间内 → a counted time
     assert lead[0].cite == 2 and "1小时内" in lead[0].text
+
+
+def test_a_number_question_is_answered_by_a_value_of_the_kind_asked() -> None:
+    from angui.answer.features import asked_unit
+
+    rule = cand(0, "第十五条 可燃性粉尘不得与可燃气体共用一套除尘系统。", "《规定》第十五条")
+    row = cand(1, "主要防范措施：(1)作业场所及设备不得出现厚度大于0.8mm的积尘层。", "《手册》第86行")
+    question = terms("粉尘", "积尘", "设备")
+    assert spans.number([rule, row], question)[0].cite == 1  # 一套 is a number too
+    lead = spans.number([rule, row], question, unit=asked_unit("积灰最多允许多厚？"))
+    assert lead[0].cite == 2 and "0.8mm" in lead[0].text
+    assert asked_unit("手提行灯用多少伏") and asked_unit("手提行灯用多少伏").search("不应大于12V")
+    assert asked_unit("有限空间作业要注意什么") is None

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from angui.answer import editions, spans
-from angui.answer.features import HOW_LONG, REQUIREMENT_FIELDS
+from angui.answer.features import HOW_LONG, REQUIREMENT_FIELDS, asked_unit
 from angui.answer.gate import Gate
 from angui.answer.intent import Intent
 from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
@@ -133,7 +133,7 @@ class Composer:
             listed = spans.listing(cands, terms) if intent.has("list") else []
             return listed or spans.who(cands, terms, want_deadline=intent.has("deadline"), second_share=second)
         if intent.name == "number":
-            return spans.number(cands, terms, second)
+            return spans.number(cands, terms, second, asked_unit(question))
         if intent.name == "definition":
             listed = spans.listing(cands, terms) if intent.has("list") else []
             return spans.definition(cands, terms, second) + listed

@@ -17,6 +17,24 @@ HOW_LONG = re.compile(r"多少天|几天|多少日|几日|多长时间|多久|�
 NUMBER = re.compile(
     r"\d+(?:\.\d+)?\s*(?:mm|毫米|cm|厘米|m\b|米|V|伏|kV|%|％|ppm|mg|℃|度|套|人|名|学时|小时|kg|千克|吨|MPa|Pa|m3|立方米|平方米)"
     rf"|[{_CN_NUM}]+(?:人|名|套|学时|米|伏|台|个)")
+_LENGTH = r"\d+(?:\.\d+)?\s*(?:mm|毫米|cm|厘米|m\b|米)"
+ASKED_UNITS = (  # what a number question measures -> the values that answer it (多厚 → 0.8mm, not 一套)
+    (re.compile(r"多厚|厚度"), re.compile(_LENGTH)),
+    (re.compile(r"多远|距离|间距|多高|多宽|多深|高度|宽度"), re.compile(_LENGTH + rf"|[{_CN_NUM}]+米")),
+    (re.compile(r"多少伏|电压|多少V"), re.compile(rf"\d+\s*(?:V|伏|kV)|[{_CN_NUM}]+伏")),
+    (re.compile(r"几套|多少套"), re.compile(rf"[\d{_CN_NUM}]+\s*套")),
+    (re.compile(r"多少人|几个人|几人|几名"), re.compile(rf"[\d{_CN_NUM}]+\s*(?:人|名)")),
+    (re.compile(r"多少度|温度"), re.compile(r"\d+\s*(?:℃|度)")),
+    (re.compile(r"浓度|含量|ppm|[%％]"), re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|ppm|mg)")),
+    (re.compile(r"学时"), re.compile(rf"[\d{_CN_NUM}]+\s*学时")),
+)
+
+
+def asked_unit(question: str) -> re.Pattern[str] | None:
+    """The pattern of values a number question asks for, by its measure word (多厚, 多少伏, 几套), or None."""
+    return next((values for cue, values in ASKED_UNITS if cue.search(question)), None)
+
+
 AMOUNT = re.compile(rf"[0-9０-９{_CN_NUM}万]+(?:万)?元|百分之[{_CN_NUM}]+|[0-9]+%")
 PENALTY = re.compile(r"罚款|处分|责令停产停业|吊销|没收|拘留|追究刑事责任")
 DEFINITION = re.compile(r"是指|指的是|，指|系指|统称|总称|称为")

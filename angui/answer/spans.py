@@ -163,8 +163,12 @@ def who(cands: Sequence[Candidate], terms: dict[str, float], want_deadline: bool
     return _sentence_span(cands, terms, lambda s: bool(WHO.search(s)), second_share)
 
 
-def number(cands: Sequence[Candidate], terms: dict[str, float], second_share: float = SECOND_PIECE) -> list[Statement]:
-    """The sentence that holds the topic and a number with its unit (12V, 0.8mm, 2套)."""
+def number(cands: Sequence[Candidate], terms: dict[str, float], second_share: float = SECOND_PIECE,
+           unit: re.Pattern[str] | None = None) -> list[Statement]:
+    """The sentence that holds the topic and a number with its unit (12V, 0.8mm, 2套); of the asked kind of
+    value (多厚 → a length) when a top unit states one."""
+    if unit and any(unit.search(p) for c in cands[:SPAN_UNITS] for p in sentences(c.text)):
+        return _sentence_span(cands, terms, lambda s: bool(unit.search(s)), second_share)
     return _sentence_span(cands, terms, lambda s: bool(NUMBER.search(s)), second_share)
 
 
