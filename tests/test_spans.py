@@ -207,7 +207,7 @@ def test_a_number_question_is_answered_by_a_value_of_the_kind_asked() -> None:
 
     rule = cand(0, "第十五条 可燃性粉尘不得与可燃气体共用一套除尘系统。", "《规定》第十五条")
     row = cand(1, "主要防范措施：(1)作业场所及设备不得出现厚度大于0.8mm的积尘层。", "《手册》第86行")
-    question = terms("粉尘", "积尘", "设备")
+    question = terms("可燃性粉尘", "除尘系统", "积尘")
     assert spans.number([rule, row], question)[0].cite == 1  # 一套 is a number too
     lead = spans.number([rule, row], question, unit=asked_unit("积灰最多允许多厚？"))
     assert lead[0].cite == 2 and "0.8mm" in lead[0].text
