@@ -166,6 +166,13 @@ def test_howto_on_a_row_gives_every_measure_of_it() -> None:
     assert _row_measures([prose], terms("修订")) == []  # 要不要改 → the item asked, with its lead-in
 
 
+def test_only_a_how_question_gets_a_rows_measures() -> None:
+    from angui.answer.compose import HOW_Q
+
+    assert HOW_Q.search("粮食筒仓清仓，人怎么下去？") and HOW_Q.search("清梳棉工序如何防止火灾")
+    assert not HOW_Q.search("叉车司机要持证吗")  # a yes/no question: the sentence that says so
+
+
 def test_penalty_of_another_law_that_answers_as_well_is_shown_too() -> None:
     special = Candidate(0, "第九十一条 发生重大事故，对主要负责人处上一年年收入百分之六十的罚款。", "《特种设备安全法》第九十一条", "特")
     general = Candidate(1, "第九十五条 发生重大事故，对主要负责人处上一年年收入百分之八十的罚款。", "《安全生产法》第九十五条", "安")

@@ -18,6 +18,7 @@ from angui.settings import DEFAULT_K
 from angui.text import ITEM_MARK, compact
 
 CHECK_Q = re.compile(r"检查|查什么|怎么查|如何查|排查|要点|哪些内容|要求|措施|怎么做|如何做|注意|防范|怎么办|怎样|查哪些|看什么")
+HOW_Q = re.compile(r"怎么|如何|怎样|咋|措施|做啥|做什么|注意什么|注意啥|要做|采取什么|办法|预防|防止|防范")
 LEAD_UNITS = 3  # top hits the lead may quote from
 LEAD_SENTENCES = 2  # sentences quoted per unit in the lead
 LEAD_LINES = 2  # units quoted in the lead at most
@@ -76,7 +77,8 @@ class Composer:
         compound = bool(COMPOUND_Q.search(retrieval.question))
         cands = self._candidates(hits, retrieval.question)
         lead = lead or self._span(intent, cands, retrieval.content, compound, retrieval.question)
-        measures = _row_measures(cands, retrieval.content) if not lead and intent.name == "howto" else []
+        asks_how = intent.name == "howto" and bool(HOW_Q.search(retrieval.question))  # not a yes/no (要持证吗)
+        measures = _row_measures(cands, retrieval.content) if not lead and asks_how else []
         if measures:  # then another unit's best sentences when they answer about as well
             lead = measures + self._best_sentences(hits, terms, retrieval.question)[1:]
         if not lead:
