@@ -16,8 +16,23 @@ from angui.answer.grades import accident_grade
     ("死亡三十人", "特别重大事故"),
     ("重伤12人，无人死亡", "较大事故"),
     ("死了2个人，重伤60人", "重大事故"),  # the graver count decides
+    ("3名工人死亡", "较大事故"),
     ("事故发生后多久要报告", None),
     ("车间有10个人", None),
+    ("死亡3人以下的算一般事故吗", None),  # a threshold, not a count
+    ("死了十几个人", None),
+    ("死了三十多个人", None),
+    ("死了一两个人怎么处理", None),  # a range: no one grade, and no error
+    ("造成1.5人死亡", None),
+    ("伤亡3人", None),  # casualties, not deaths
 ])
 def test_grade_from_counts(question: str, grade: str | None) -> None:
     assert accident_grade(question) == grade
+
+
+def test_the_count_gives_way_to_its_grade() -> None:
+    from angui.answer.grades import with_grade
+
+    graded = with_grade("厂里死了1个人，对企业罚多少")
+    assert graded.endswith("一般事故") and "1个人" not in graded and "对企业罚多少" in graded
+    assert with_grade("有限空间作业检查哪些内容") == "有限空间作业检查哪些内容"

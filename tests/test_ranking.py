@@ -7,7 +7,7 @@ import pytest
 
 from angui.answer import retrieve
 from angui.answer.phrases import phrases
-from angui.answer.retrieve import question_tokens
+from angui.answer.retrieve import searched_words
 from angui.lexical import tokenize
 
 from helpers import ingest_into, open_service
@@ -51,8 +51,10 @@ def test_phrases_join_adjacent_words_and_skip_stop_words() -> None:
 
 def test_question_words_are_not_search_terms() -> None:
     assert "一级" in tokenize("较大事故归哪一级政府组织调查")
-    assert "一级" not in question_tokens("较大事故归哪一级政府组织调查")
-    assert {"较大", "事故", "调查"} <= set(question_tokens("较大事故归哪一级政府组织调查"))
+    assert "一级" not in tokenize(searched_words("较大事故归哪一级政府组织调查"))
+    assert {"较大", "事故", "调查"} <= set(tokenize(searched_words("较大事故归哪一级政府组织调查")))
+    assert "个人" not in tokenize(searched_words("厂里死了1个人罚多少"))  # the count gives way to its grade
+    assert "一般事故" in searched_words("厂里死了1个人罚多少")
 
 
 def test_unit_holding_the_asked_phrase_ranks_first(service, monkeypatch) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from angui.answer.features import states
-from angui.answer.grades import accident_grade
+from angui.answer.grades import accident_grade, with_grade
 from angui.answer.intent import GENERAL, Intent, IntentClassifier
 from angui.answer.model import CURRENT
 from angui.answer.phrases import phrases
@@ -24,7 +24,7 @@ from angui.text import compact
 STATUS_RANK = {CURRENT: 0, "已修订": 1, "已废止": 2}
 RRF_K = 60  # reciprocal rank fusion constant (Cormack, Clarke & Büttcher, SIGIR 2009)
 POOL = 30  # candidates taken from dense search ...
-LEXICAL_POOL = 2 * POOL  # ... and from BM25, whose long tail holds units that dense search ranks high
+LEXICAL_FACTOR = 2  # ... and twice as many from BM25, whose long tail holds units that dense search ranks high
 RRF_WEIGHT = 0.5  # final score = RRF_WEIGHT * fused rank score (scaled to 1) + COVERAGE_WEIGHT * term coverage
 # (+ DENSE_WEIGHT * rescaled cosine, below)
 COVERAGE_WEIGHT = 0.5
@@ -70,9 +70,10 @@ class Retrieval:
     content: dict[str, float] = field(default_factory=dict)  # terms without intent cue words: the topic
 
 
-def question_tokens(question: str) -> list[str]:
-    """The search terms of a question: its words without those that only say how it asks (哪一级, 多少)."""
-    return tokenize(QUESTION_WORDS.sub(" ", question))
+def searched_words(question: str) -> str:
+    """What a question is searched with: the accident grade for a count of the dead (死了1个人 → 一般事故), and
+    without the words that only say how it asks (哪一级, 多少)."""
+    return QUESTION_WORDS.sub(" ", with_grade(question))
 
 
 def _closest_part(parts: list[StoredUnit], text: str) -> StoredUnit | None:
@@ -133,11 +134,13 @@ class Retriever:
         qvec = self.kb.embedder.embed_query(question)
         intent = self.intents.classify(question, qvec) if self.intents else Intent(GENERAL, 0.0)
         dense, unit_top = self.kb.query(qvec, self.pool, self._live_set)
-        grade = accident_grade(question)  # 死了1个人 → 一般事故: search the grade's provisions too
-        searched = f"{question} {grade}" if grade else question
-        tokens = question_tokens(searched)
+        searched = searched_words(question)
+        tokens = tokenize(searched)
         terms = {t: self.lexical.idf(t) for t in dict.fromkeys(tokens)}  # unknown terms weigh like the rarest
-        lexical = self.lexical.search_tokens(tokens, LEXICAL_POOL * self.pool // POOL)
+        grade = accident_grade(question)
+        if grade:  # stands for the count, the most specific words asked: (三)较大事故，是指…, (二)发生较大事故的
+            terms[grade] = max(terms.values(), default=0.0)
+        lexical = self.lexical.search_tokens(tokens, LEXICAL_FACTOR * self.pool)
         fused: dict[str, Hit] = {}
         for rank, (unit, cos) in enumerate(dense):
             fused[unit.id] = Hit(unit, dense=cos, score=1 / (RRF_K + rank))
@@ -151,7 +154,7 @@ class Retriever:
             units.update((u.id, u) for u in self.kb.store.get(missing))
         top_rrf = max((h.score for h in fused.values()), default=1.0)
         named = set(mentioned_families(question, self.families))
-        pairs = phrases(QUESTION_WORDS.sub(" ", searched), self.lexical.idf)
+        pairs = phrases(searched, self.lexical.idf)
         for uid, hit in fused.items():
             hit.unit = units.get(uid)  # type: ignore[assignment]
             if hit.unit is not None:
