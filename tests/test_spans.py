@@ -152,6 +152,8 @@ def test_a_row_answers_from_the_field_asked_else_from_its_requirement() -> None:
     assert row_body(HAZARD_ROW, "清梳棉有哪些危险因素").startswith("（１）开松过程")  # by its head noun
     assert row_body(HAZARD_ROW, "纺织行业清梳棉怎么防火").startswith("（１）在第一道抓棉")  # 行业 is where, not what
     assert row_body("第一条 企业应当每年演练一次。", "有哪些危险因素") == "第一条 企业应当每年演练一次。"
+    assert row_body(HAZARD_ROW, "清梳棉的较大危险因素怎么防范").startswith("（１）在第一道抓棉")  # asks how: measures
+    assert row_body(ROW, "清零行动的完成时限是什么").startswith("1、粉尘涉爆")  # 完成时限 is the deadline rule's
     lead = spans.listing([Candidate(0, HAZARD_ROW, "《手册》第1行", question="清梳棉有哪些较大危险因素")], terms("清梳棉"))
     assert [s.text for s in lead] == ["共 2 项：", "开松过程打击金属杂物产生火花", "电气火花"]
 

@@ -327,3 +327,9 @@ def test_split_long_keeps_every_character() -> None:
     assert "".join(bodies).replace("\n", "") == text.replace("\n", "")
     short = Unit("一", "短文本")
     assert split_long([short]) == [short]
+
+
+def test_a_digit_after_a_letter_is_not_an_item_number() -> None:
+    from angui.text import ITEM_MARK
+
+    assert [m.group(0) for m in ITEM_MARK.finditer("采用Ａ１、Ａ２级不燃性建筑材料；1、通风")] == ["1、"]

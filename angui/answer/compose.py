@@ -7,18 +7,17 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from angui.answer import editions, spans
-from angui.answer.features import HOW_LONG, REQUIREMENT_FIELDS, asked_unit
+from angui.answer.features import HOW_LONG, HOW_Q, asked_unit
 from angui.answer.gate import Gate
 from angui.answer.intent import Intent
 from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
 from angui.answer.retrieve import Hit, Retrieval, Retriever
-from angui.answer.sentences import best_sentences, coverage, fields, items, row_body
+from angui.answer.sentences import best_sentences, coverage, fields, items, requirement, row_body
 from angui.lexical import tokenize
 from angui.settings import DEFAULT_K
 from angui.text import ITEM_MARK, compact
 
 CHECK_Q = re.compile(r"检查|查什么|怎么查|如何查|排查|要点|哪些内容|要求|措施|怎么做|如何做|注意|防范|怎么办|怎样|查哪些|看什么")
-HOW_Q = re.compile(r"怎么|如何|怎样|咋|措施|做啥|做什么|注意什么|注意啥|要做|采取什么|办法|预防|防止|防范")
 LEAD_UNITS = 3  # top hits the lead may quote from
 LEAD_SENTENCES = 2  # sentences quoted per unit in the lead
 LEAD_LINES = 2  # units quoted in the lead at most
@@ -176,8 +175,7 @@ class Composer:
         points: list[Statement] = []
         seen: set[str] = set()
         for i, h in enumerate(hits[:POINT_UNITS]):
-            f = fields(h.unit.text)
-            body = next((f[k] for k in REQUIREMENT_FIELDS if k in f), None)
+            body = requirement(fields(h.unit.text))
             for it in items(body or _strip_header(h.unit.text))[:POINTS_PER_UNIT]:
                 key = compact(it)
                 if (len(key) < MIN_POINT or key in seen or "\t" in it or BARE_LOC.match(it)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from angui.answer.features import REQUIREMENT_FIELDS
+from angui.answer.features import HOW_Q, REQUIREMENT_FIELDS, ROW_DEADLINE, ROW_WHO
 from angui.text import ITEM_MARK, compact
 
 _SENT = re.compile(r"(?:[^。；;！？!?\n（(]|[（(][^）)\n]*[）)])+[。；;！？!?]?")  # never split inside brackets
@@ -34,20 +34,27 @@ def fields(text: str) -> dict[str, str]:
 FIELD_NAME_MAX = 12  # a longer "field name" is a sentence with a colon, not a column
 FIELD_HEAD = 4  # trailing characters of a field name that a question uses for it (危险因素, 事故类型)
 FIELD_VALUE_MIN = 6  # a shorter value (行业：机械行业, 类别：高炉本体) says where a row applies, not what it asks
+OWN_RULE_FIELDS = frozenset(REQUIREMENT_FIELDS + ROW_WHO + ROW_DEADLINE)  # fields other rules answer from
+
+
+def requirement(f: dict[str, str]) -> str | None:
+    """A row's requirement field (主要防范措施, 自查标准项具体描述 …) among its fields, or None."""
+    return next((f[k] for k in REQUIREMENT_FIELDS if f.get(k)), None)
 
 
 def row_body(text: str, question: str = "") -> str:
-    """What a row answers: the field the question names (有哪些较大危险因素 → 较大危险因素), else its requirement
-    field (主要防范措施, 自查标准项具体描述 …), not the fields that only say where it applies; other units whole."""
+    """What a row answers: the field the question names (有哪些较大危险因素 → 较大危险因素) unless it asks how,
+    else its requirement field, not the fields that only say where it applies; other units whole. Who and
+    deadline fields are left to their own span rules."""
     f = fields(text)
     q = compact(question)
-    for name, value in f.items():
+    for name, value in f.items() if not HOW_Q.search(question) else ():
         key = compact(name)
         heads = {key, key[-FIELD_HEAD:]} if len(key) <= FIELD_NAME_MAX else {key}
         asked = any(len(h) > 1 and h in q for h in heads) and compact(value) not in q  # not 冶金行业 for 行业
-        if len(value) >= FIELD_VALUE_MIN and name not in REQUIREMENT_FIELDS and asked:
+        if len(value) >= FIELD_VALUE_MIN and key not in OWN_RULE_FIELDS and asked:
             return value
-    return next((f[k] for k in REQUIREMENT_FIELDS if f.get(k)), text)
+    return requirement(f) or text
 
 
 def items(text: str) -> list[str]:
