@@ -127,6 +127,11 @@ def test_a_quoted_item_keeps_the_lead_in_of_its_list() -> None:
                                                            "（二）应急指挥机构调整的。"]
     assert _with_intro(text, ["有下列情形之一的，应急预案应当及时修订："]) == ["有下列情形之一的，应急预案应当及时修订："]
     assert _with_intro("第一条 企业应当每年演练一次。", ["第一条 企业应当每年演练一次。"]) == ["第一条 企业应当每年演练一次。"]
+    two = text + "\n预案应当包括下列内容：\n（一）机构；\n（二）职责。"
+    assert _with_intro(two, ["（二）职责。"]) == ["预案应当包括下列内容：", "（二）职责。"]  # its own list's lead-in
+    inline = "企业应当建立管理制度。管理制度应当包括下列内容：\n（一）责任制；\n（二）清理制度。"
+    assert _with_intro(inline, ["企业应当建立管理制度。", "（二）清理制度。"]) == [
+        "企业应当建立管理制度。", "管理制度应当包括下列内容：", "（二）清理制度。"]  # no sentence twice
 
 
 def test_follow_up_from_another_provision_when_the_leads_unit_lacks_it() -> None:

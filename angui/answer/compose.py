@@ -190,14 +190,19 @@ class Composer:
 
 
 def _with_intro(text: str, picked: list[str]) -> list[str]:
-    """Quoted sentences, with the lead-in of the enumeration before the first one that is a listed item
+    """Quoted sentences, with the lead-in of its own list before the first one that is a listed item
     (“有下列情形之一的，应急预案应当及时修订：” before “（二）应急指挥机构……调整的”)."""
-    first = ITEM_MARK.search(text)
-    intro = text[: first.start()].strip().splitlines()[-1:] if first else []
     at = next((i for i, p in enumerate(picked) if ITEM_MARK.match(p)), None)
-    if at is None or not intro or not intro[0].endswith(("：", ":")) or intro[0] in picked:
+    if at is None or picked[at] not in text:
         return picked
-    return picked[:at] + [intro[0]] + picked[at:]
+    lines = [ln.strip() for ln in text[: text.find(picked[at])].splitlines() if ln.strip()]
+    intro = next((ln for ln in reversed(lines) if not ITEM_MARK.match(ln)), "")  # earlier items skipped
+    for p in picked:
+        if p in intro:  # the lead-in line also holds a sentence already quoted: keep what follows it
+            intro = intro[intro.find(p) + len(p):].strip()
+    if not intro.endswith(("：", ":")) or any(intro in p for p in picked):
+        return picked
+    return picked[:at] + [intro] + picked[at:]
 
 
 def _row_measures(cands: list[spans.Candidate], terms: dict[str, float]) -> list[Statement]:
