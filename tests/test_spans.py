@@ -143,6 +143,7 @@ def test_follow_up_from_another_provision_when_the_leads_unit_lacks_it() -> None
     assert len(extra) == 1 and extra[0].cite == 2 and "重新备案" in extra[0].text
     assert extra[0].where == "《办法》第三十七条"  # another provision is labelled as such
     assert spans.follow_up(lead, cands, terms("罚款", "多少")) == []  # nothing answers it: nothing added
+    assert spans.follow_up(lead, cands, terms("备案", "罚款")) == []  # one shared word is not an answer
 
 
 HAZARD_ROW = ("序号：1\n行业：纺织行业\n场所/环节/部位：清梳棉\n较大危险因素：（１）开松过程打击金属杂物产生火花。\n（２）电气火花。\n"

@@ -14,7 +14,7 @@ from angui.answer.features import AMOUNT, DEFINITION, DURATION, NUMBER, REQUIREM
 from angui.answer.model import Statement
 from angui.answer.sentences import coverage, fields, items, row_body, sentences
 from angui.lexical import words
-from angui.text import ITEM_MARK
+from angui.text import ITEM_MARK, compact
 
 SPAN_UNITS = 4  # top units a span rule looks at
 RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
@@ -115,11 +115,16 @@ def follow_up(lead: list[Statement], cands: Sequence[Candidate], terms: dict[str
     rest = [p for p in sentences(c.text) if p not in shown]
     best = max(rest, key=lambda p: coverage(p, terms), default=None)
     if best and coverage(best, terms) >= FOLLOW_UP_MIN:
-        return [c.statement(best, labelled=False)]
+        return [c.statement(best, labelled=lead[-1].cite != cited)]  # labelled when another unit's line is last
     other = [(coverage(p, terms), -o.index, p, o) for o in cands[:SPAN_UNITS] if o is not c
-             for p in sentences(o.text) if p not in shown]
+             for p in sentences(o.text) if p not in shown and _matched(p, terms) >= min(2, len(terms))]
     cover, _, piece, unit = max(other, key=lambda x: x[:2], default=(0.0, 0, "", c))
     return [unit.statement(piece)] if cover >= FOLLOW_UP_OTHER else []  # another provision answers it
+
+
+def _matched(piece: str, terms: dict[str, float]) -> int:
+    """How many of the terms a piece of text holds (one shared word is not an answer from another provision)."""
+    return sum(1 for t in terms if t in compact(piece))
 
 
 def _field_statements(c: Candidate, names: tuple[str, ...], labelled: bool = True) -> list[Statement]:
