@@ -228,3 +228,21 @@ def test_a_number_question_is_answered_by_a_value_of_the_kind_asked() -> None:
     assert lead[0].cite == 2 and "0.8mm" in lead[0].text
     assert asked_unit("手提行灯用多少伏") and asked_unit("手提行灯用多少伏").search("不应大于12V")
     assert asked_unit("有限空间作业要注意什么") is None
+
+
+def test_time_and_length_patterns() -> None:
+    from angui.answer.features import DURATION, HOW_LONG, NUMBER, asked_unit
+
+    assert all(DURATION.search(t) for t in ("1小时内", "20个工作日内", "每两年", "每3个月"))
+    assert not any(DURATION.search(t) for t in ("2022年底前", "6月份清零", "3月15日印发", "立即报告"))
+    assert all(HOW_LONG.search(q) for q in ("几年复审一次", "多少个小时", "几周", "多长时间"))
+    assert not HOW_LONG.search("什么时候完成")
+    assert NUMBER.search("高度2m及以上") and asked_unit("多高").search("高度2m及以上")
+
+
+def test_the_noun_a_list_question_asks_for() -> None:
+    assert spans.asked_noun("报告里要写清楚哪些内容") == "内容"
+    assert spans.asked_noun("哪些内容需要检查") == "内容"
+    assert spans.asked_noun("列出主要负责人的全部安全生产职责") == "职责"
+    assert spans.asked_noun("哪几类企业要投保") == "企业"
+    assert spans.asked_noun("有限空间怎么检查") is None

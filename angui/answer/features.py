@@ -11,14 +11,15 @@ _CN_NUM = "一二三四五六七八九十百千两半"
 TIME = re.compile(
     rf"\d+\s*(?:个)?(?:工作日|日|天|小时|年|月|周|分钟|学时)|[{_CN_NUM}]+\s*(?:个)?(?:工作日|日|天|小时|年|月|周|学时)"
     r"|每.{0,6}(?:次|年|月|季|周|班|日|天)|届满|年底|月底|月份|季度|立即|即时|定期|期限|时限|之前|以前|以内|之内")
-DURATION = re.compile(  # a time that is counted: 1小时内, 30日内, 每两年 (not 立即, 及时, 定期)
-    rf"\d+\s*(?:个)?(?:工作日|日|天|小时|年|月|周|分钟)|[{_CN_NUM}]+\s*(?:个)?(?:工作日|日|天|小时|年|月|周)")
+DURATION = re.compile(  # a time that is counted: 1小时内, 30日内, 每两年 (not 立即, 及时, 定期, 2022年, 6月份, 3月15日)
+    rf"(?<![\d月])\d{{1,3}}\s*(?:个)?(?:工作日|日|天|小时|年|月|周|分钟)(?![份底\d])"
+    rf"|[{_CN_NUM}]+\s*(?:个)?(?:工作日|日|天|小时|年|月|周)(?![份底\d])")
 HOW_Q = re.compile(r"怎么|如何|怎样|咋|措施|做啥|做什么|注意什么|注意啥|要做|采取什么|办法|预防|防止|防范")  # asks how
-HOW_LONG = re.compile(r"多少天|几天|多少日|几日|多长时间|多久|几个月|几年|多少个工作日|几个工作日|多少小时|几小时")  # asks a count
+HOW_LONG = re.compile(r"(?:多少|几)个?(?:天|日|工作日|小时|月|年|周|分钟)|多长时间|多久")  # asks a count of time
 NUMBER = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:mm|毫米|cm|厘米|m\b|米|V|伏|kV|%|％|ppm|mg|℃|度|套|人|名|学时|小时|kg|千克|吨|MPa|Pa|m3|立方米|平方米)"
+    r"\d+(?:\.\d+)?\s*(?:mm|毫米|cm|厘米|m(?![A-Za-z0-9])|米|V|伏|kV|%|％|ppm|mg|℃|度|套|人|名|学时|小时|kg|千克|吨|MPa|Pa|m3|立方米|平方米)"
     rf"|[{_CN_NUM}]+(?:人|名|套|学时|米|伏|台|个)")
-_LENGTH = r"\d+(?:\.\d+)?\s*(?:mm|毫米|cm|厘米|m\b|米)"
+_LENGTH = r"\d+(?:\.\d+)?\s*(?:mm|毫米|cm|厘米|m(?![A-Za-z0-9])|米)"
 ASKED_UNITS = (  # what a number question measures -> the values that answer it (多厚 → 0.8mm, not 一套)
     (re.compile(r"多厚|厚度"), re.compile(_LENGTH)),
     (re.compile(r"多远|距离|间距|多高|多宽|多深|高度|宽度"), re.compile(_LENGTH + rf"|[{_CN_NUM}]+米")),

@@ -57,13 +57,17 @@ def row_body(text: str, question: str = "") -> str:
     return requirement(f) or text
 
 
+def before_items(text: str) -> str:
+    """The text before the first enumerated item (…应当包括下列内容：), stripped; empty when nothing is listed."""
+    first = ITEM_MARK.search(text)
+    return text[: first.start()].strip() if first else ""
+
+
 def items(text: str) -> list[str]:
     """Enumerated items of a text — （一）, （１）, 1、 — or its lines, or its sentences."""
     parts = [p.strip(" ；;。\n") for p in ITEM_MARK.split(text) if p.strip(" ；;。\n")]
     if len(parts) >= 2:
-        lead = ITEM_MARK.search(text)
-        intro = text[: lead.start()].rstrip() if lead else ""
-        return parts[1:] if intro.endswith(("：", ":")) else parts  # drop "…应当包括下列内容："
+        return parts[1:] if before_items(text).endswith(("：", ":")) else parts  # drop "…应当包括下列内容："
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return lines if len(lines) >= 2 else sentences(text)
 

@@ -10,11 +10,22 @@ import re
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
-from angui.answer.features import AMOUNT, DEFINITION, DURATION, NUMBER, REQUIREMENT_FIELDS, ROW_DEADLINE, ROW_WHO, TIME, WHO, item_count
+from angui.answer.features import (
+    AMOUNT,
+    DEFINITION,
+    DURATION,
+    NUMBER,
+    REQUIREMENT_FIELDS,
+    ROW_DEADLINE,
+    ROW_WHO,
+    TIME,
+    WHO,
+    item_count,
+)
 from angui.answer.model import Statement
-from angui.answer.sentences import coverage, fields, items, row_body, sentences
+from angui.answer.sentences import before_items, coverage, fields, items, row_body, sentences
 from angui.lexical import words
-from angui.text import ITEM_MARK, compact
+from angui.text import compact
 
 SPAN_UNITS = 4  # top units a span rule looks at
 RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
@@ -51,8 +62,7 @@ class Candidate:
         text = self.body
         if item_count(text) < 2:
             return None
-        first = ITEM_MARK.search(text)
-        intro = text[: first.start()].strip() if first else ""
+        intro = before_items(text)
         parts = items(text)
         if intro and parts and parts[0] == intro.strip(" ；;。\n"):
             parts = parts[1:]
@@ -185,10 +195,13 @@ def definition(cands: Sequence[Candidate], terms: dict[str, float], second_share
 _ASKED = re.compile(r"(?:哪些|哪几[个项类种条]|全部|所有|几[项类种个条])(?:的)?([\u4e00-\u9fff]{2,8})")
 
 
+_NOUN_END = re.compile(r"需要|必须|应当|要|应|是|有|的|呢|吗|哪|[，。？?]")  # where the listed noun ends (哪些内容需要检查)
+
+
 def asked_noun(question: str) -> str | None:
     """The noun a list question asks for (哪些内容 → 内容, 全部安全生产职责 → 职责), or None."""
     m = _ASKED.search(question)
-    nouns = [w for w in words(m.group(1)) if len(w) > 1] if m else []
+    nouns = [w for w in words(_NOUN_END.split(m.group(1))[0]) if len(w) > 1] if m else []
     return nouns[-1] if nouns else None
 
 
