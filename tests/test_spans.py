@@ -233,7 +233,7 @@ def test_a_number_question_is_answered_by_a_value_of_the_kind_asked() -> None:
 def test_time_and_length_patterns() -> None:
     from angui.answer.features import DURATION, HOW_LONG, NUMBER, asked_unit
 
-    assert all(DURATION.search(t) for t in ("1小时内", "20个工作日内", "每两年", "每3个月"))
+    assert all(DURATION.search(t) for t in ("1小时内", "20个工作日内", "每两年", "每3个月", "每月检查一次"))
     assert not any(DURATION.search(t) for t in ("2022年底前", "6月份清零", "3月15日印发", "立即报告"))
     assert all(HOW_LONG.search(q) for q in ("几年复审一次", "多少个小时", "几周", "多长时间"))
     assert not HOW_LONG.search("什么时候完成")
