@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from angui.answer.grades import accident_grade
+from angui.answer.grades import graded
 
 
 @pytest.mark.parametrize("question, grade", [
@@ -27,12 +27,10 @@ from angui.answer.grades import accident_grade
     ("伤亡3人", None),  # casualties, not deaths
 ])
 def test_grade_from_counts(question: str, grade: str | None) -> None:
-    assert accident_grade(question) == grade
+    assert graded(question)[1] == grade
 
 
 def test_the_count_gives_way_to_its_grade() -> None:
-    from angui.answer.grades import with_grade
-
-    graded = with_grade("厂里死了1个人，对企业罚多少")
-    assert graded.endswith("一般事故") and "1个人" not in graded and "对企业罚多少" in graded
-    assert with_grade("有限空间作业检查哪些内容") == "有限空间作业检查哪些内容"
+    text, grade = graded("厂里死了1个人，对企业罚多少")
+    assert grade == "一般事故" and text.endswith(grade) and "1个人" not in text and "对企业罚多少" in text
+    assert graded("有限空间作业检查哪些内容") == ("有限空间作业检查哪些内容", None)

@@ -35,9 +35,9 @@ def _grade(n: int, floors: tuple[int, ...]) -> int | None:
     return next((i for i, floor in enumerate(floors) if n >= floor), None)
 
 
-def with_grade(question: str) -> str:
+def graded(question: str) -> tuple[str, str | None]:
     """The question with its death or serious-injury count replaced by the accident grade (the graver of the two),
-    or the question as it is when it counts none."""
+    and that grade; the question as it is and None when it counts none."""
     text = nfkc(question)
     found = []
     for rx, floors in ((_DEAD, DEAD_FLOORS), (_HURT, HURT_FLOORS)):
@@ -46,14 +46,8 @@ def with_grade(question: str) -> str:
         if rank is not None:
             found.append((rank, words))
     if not found:
-        return question
-    rank = min(r for r, _ in found)
+        return question, None
+    grade = GRADES[min(r for r, _ in found)]
     for _, words in found:
         text = text.replace(words, " ", 1)
-    return f"{text} {GRADES[rank]}"
-
-
-def accident_grade(question: str) -> str | None:
-    """The grade an accident with the question's death or serious-injury count has, or None when it counts none."""
-    graded = with_grade(question)
-    return next((g for g in GRADES if graded != question and graded.endswith(" " + g)), None)
+    return f"{text} {grade}", grade

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from angui.answer.features import states
-from angui.answer.grades import accident_grade, with_grade
+from angui.answer.grades import graded
 from angui.answer.intent import GENERAL, Intent, IntentClassifier
 from angui.answer.model import CURRENT
 from angui.answer.phrases import phrases
@@ -70,10 +70,11 @@ class Retrieval:
     content: dict[str, float] = field(default_factory=dict)  # terms without intent cue words: the topic
 
 
-def searched_words(question: str) -> str:
+def searched_words(question: str) -> tuple[str, str | None]:
     """What a question is searched with: the accident grade for a count of the dead (死了1个人 → 一般事故), and
-    without the words that only say how it asks (哪一级, 多少)."""
-    return QUESTION_WORDS.sub(" ", with_grade(question))
+    without the words that only say how it asks (哪一级, 多少); with the grade, or None."""
+    text, grade = graded(question)
+    return QUESTION_WORDS.sub(" ", text), grade
 
 
 def _closest_part(parts: list[StoredUnit], text: str) -> StoredUnit | None:
@@ -134,10 +135,9 @@ class Retriever:
         qvec = self.kb.embedder.embed_query(question)
         intent = self.intents.classify(question, qvec) if self.intents else Intent(GENERAL, 0.0)
         dense, unit_top = self.kb.query(qvec, self.pool, self._live_set)
-        searched = searched_words(question)
+        searched, grade = searched_words(question)
         tokens = tokenize(searched)
         terms = {t: self.lexical.idf(t) for t in dict.fromkeys(tokens)}  # unknown terms weigh like the rarest
-        grade = accident_grade(question)
         if grade:  # stands for the count, the most specific words asked: (三)较大事故，是指…, (二)发生较大事故的
             terms[grade] = max(terms.values(), default=0.0)
         lexical = self.lexical.search_tokens(tokens, LEXICAL_FACTOR * self.pool)
