@@ -42,11 +42,11 @@ def requirement(f: dict[str, str]) -> str | None:
     return next((f[k] for k in REQUIREMENT_FIELDS if f.get(k)), None)
 
 
-def row_body(text: str, question: str = "") -> str:
+def row_body(text: str, question: str = "", parsed: dict[str, str] | None = None) -> str:
     """What a row answers: the field the question names (有哪些较大危险因素 → 较大危险因素) unless it asks how,
     else its requirement field, not the fields that only say where it applies; other units whole. Who and
-    deadline fields are left to their own span rules."""
-    f = fields(text)
+    deadline fields are left to their own span rules. `parsed`: the text's `fields`, when already read."""
+    f = fields(text) if parsed is None else parsed
     q = compact(question)
     for name, value in f.items() if not HOW_Q.search(question) else ():
         key = compact(name)

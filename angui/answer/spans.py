@@ -54,7 +54,7 @@ class Candidate:
         self.index, self.text, self.where, self.document = index, text, where, document or where
         self.fields = fields(text)
         self.is_row = bool(_field_lines(self, ROW_WHO + ROW_DEADLINE + REQUIREMENT_FIELDS))
-        self.body = row_body(text, question)  # a row's asked or requirement field, else the whole text
+        self.body = row_body(text, question, self.fields)  # a row's asked or requirement field, else the whole text
 
     @cached_property
     def enumeration(self) -> tuple[str, list[str]] | None:
@@ -158,15 +158,20 @@ def _row_time(c: Candidate, terms: dict[str, float]) -> list[Statement]:
     return out
 
 
+def _stated(cands: Sequence[Candidate], wanted: re.Pattern[str], fallback: re.Pattern[str]) -> re.Pattern[str]:
+    """The pattern a span should match: `wanted` when some top unit states it (a counted time, a length), else the
+    broader `fallback`."""
+    return wanted if any(wanted.search(p) for c in cands[:SPAN_UNITS] for p in sentences(c.text)) else fallback
+
+
 def deadline(cands: Sequence[Candidate], terms: dict[str, float], want_who: bool,
              second_share: float = SECOND_PIECE, counted: bool = False) -> list[Statement]:
     """The sentence of the top unit that holds the topic and a time (for a row, its own time and 完成时限)."""
     row = _top_row(cands)
     if row:
         return (_field_statements(row, ROW_WHO) if want_who else []) + _row_time(row, terms)
-    if counted and any(DURATION.search(p) for c in cands[:SPAN_UNITS] for p in sentences(c.text)):
-        return _sentence_span(cands, terms, lambda s: bool(DURATION.search(s)), second_share)  # 多长时间 → 1小时内
-    return _sentence_span(cands, terms, lambda s: bool(TIME.search(s)), second_share)
+    kind = _stated(cands, DURATION, TIME) if counted else TIME  # 多长时间 → 1小时内, not 立即
+    return _sentence_span(cands, terms, lambda s: bool(kind.search(s)), second_share)
 
 
 def who(cands: Sequence[Candidate], terms: dict[str, float], want_deadline: bool,
@@ -182,9 +187,8 @@ def number(cands: Sequence[Candidate], terms: dict[str, float], second_share: fl
            unit: re.Pattern[str] | None = None) -> list[Statement]:
     """The sentence that holds the topic and a number with its unit (12V, 0.8mm, 2套); of the asked kind of
     value (多厚 → a length) when a top unit states one."""
-    if unit and any(unit.search(p) for c in cands[:SPAN_UNITS] for p in sentences(c.text)):
-        return _sentence_span(cands, terms, lambda s: bool(unit.search(s)), second_share)
-    return _sentence_span(cands, terms, lambda s: bool(NUMBER.search(s)), second_share)
+    kind = _stated(cands, unit, NUMBER) if unit else NUMBER
+    return _sentence_span(cands, terms, lambda s: bool(kind.search(s)), second_share)
 
 
 def definition(cands: Sequence[Candidate], terms: dict[str, float], second_share: float = SECOND_PIECE) -> list[Statement]:
@@ -193,8 +197,6 @@ def definition(cands: Sequence[Candidate], terms: dict[str, float], second_share
 
 
 _ASKED = re.compile(r"(?:哪些|哪几[个项类种条]|全部|所有|几[项类种个条])(?:的)?([\u4e00-\u9fff]{2,8})")
-
-
 _NOUN_END = re.compile(r"需要|必须|应当|要|应|是|有|的|呢|吗|哪|[，。？?]")  # where the listed noun ends (哪些内容需要检查)
 
 
