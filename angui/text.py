@@ -10,7 +10,7 @@ _WHITESPACE = re.compile(r"\s+")
 # Item numbers: （一） (1) （１） 一、 1、 1. 1) — full-width forms included so raw and NFKC text both match.
 ITEM_START = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+(?:[、．)）]|\.(?!\d)))")
 # Item numbers inside running text, for splitting a provision into its items (（一）, （１）, 1、, 1.; not 一、).
-ITEM_MARK = re.compile(r"[（(]\s*[0-9０-９一二三四五六七八九十]+\s*[）)]"
+ITEM_MARK = re.compile(r"(?<!第)[（(]\s*[0-9０-９一二三四五六七八九十]+\s*[）)]"
                        r"|(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])[0-9０-９]{1,2}[、．.](?![0-9０-９])")  # not Ａ１、
 
 

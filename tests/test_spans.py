@@ -188,6 +188,30 @@ def test_penalty_of_another_law_that_answers_as_well_is_shown_too() -> None:
     assert [s.cite for s in lead] == [1, 2] and "百分之八十" in lead[1].text
 
 
+def test_the_same_violation_in_another_article_of_the_law_is_shown_with_its_scope() -> None:
+    major = Candidate(0, "第二十八条 生产经营单位对本办法第七条第（一）项、第（二）项规定的建设项目有下列情形之一的，"
+                         "责令停止建设，处50万元以上100万元以下的罚款：\n（一）没有安全设施设计或者安全设施设计未按照规定审查同意，擅自开工的；"
+                         "\n（二）施工单位未按照批准的安全设施设计施工的。", "《办法》第二十八条", "办法")
+    other = Candidate(1, "第三十条 本办法第七条第（一）项、第（二）项规定以外的建设项目有下列情形之一的，责令限期改正，"
+                         "可以并处5000元以上3万元以下的罚款：\n（一）没有安全设施设计的；\n（二）安全设施未经竣工验收合格的。",
+                      "《办法》第三十条", "办法")
+    unrelated = Candidate(1, "第三十一条 有下列情形之一的，处1万元以下的罚款：\n（一）未如实记录安全设施设计审查情况的；"
+                             "\n（二）未组织验收的。", "《办法》第三十一条", "办法")
+    question = terms("新建", "厂房", "没有", "安全设施设计")
+    lead = spans.penalty([major, other], question)
+    assert [s.cite for s in lead] == [1, 1, 2, 2] and "5000元以上3万元以下" in lead[2].text
+    assert lead[0].text.startswith("第二十八条 生产经营单位对本办法第七条第（一）项")  # a reference is not an item
+    assert [s.cite for s in spans.penalty([major, unrelated], question)] == [1, 1]  # another act is not the same
+
+
+def test_a_time_belongs_to_the_asked_words_next_to_it() -> None:
+    office = cand(0, "第二十八条 受理部门应当在5个工作日内完成核对，材料齐全的，对应急预案予以备案并公布。", "《办法》第二十八条")
+    firm = cand(1, "第二十六条 生产经营单位应当在应急预案公布之日起20个工作日内，按照分级属地原则，向有关部门进行备案。",
+                "《办法》第二十六条")
+    lead = spans.deadline([office, firm], terms("应急预案", "公布", "以后", "备案"), want_who=False, counted=True)
+    assert lead[0].cite == 2 and "20个工作日内" in lead[0].text
+
+
 def test_the_unit_the_answer_opens_with_is_cited_first() -> None:
     from collections import defaultdict
 

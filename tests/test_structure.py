@@ -333,3 +333,10 @@ def test_a_digit_after_a_letter_is_not_an_item_number() -> None:
     from angui.text import ITEM_MARK
 
     assert [m.group(0) for m in ITEM_MARK.finditer("采用Ａ１、Ａ２级不燃性建筑材料；1、通风")] == ["1、"]
+
+
+def test_a_reference_to_an_item_is_not_an_item_number() -> None:
+    from angui.text import ITEM_MARK
+
+    text = "生产经营单位对本办法第七条第（一）项、第（二）项规定的建设项目有下列情形之一的：\n（一）没有安全设施设计的；"
+    assert [m.group(0) for m in ITEM_MARK.finditer(text)] == ["（一）"]

@@ -23,18 +23,21 @@ from angui.answer.features import (
     item_count,
 )
 from angui.answer.model import Statement
-from angui.answer.sentences import before_items, coverage, fields, items, row_body, sentences
+from angui.answer.sentences import before_items, bigrams, coverage, fields, items, row_body, sentences
 from angui.lexical import words
 from angui.text import compact
 
 SPAN_UNITS = 4  # top units a span rule looks at
 RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
+BOUND_WEIGHT = 0.5  # share of coverage added for the asked words right next to the asked value (a time, a number)
+BOUND_WINDOW = 12  # characters each side of the value that count as next to it
 SECOND_PIECE = 0.6  # a second sentence of the same unit joins when it covers this share of the first's coverage
 SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two things (…多少天？能延长多久？)
 FOLLOW_UP_MIN = 0.3  # share of the second part's topic terms a follow-up sentence must cover
 FOLLOW_UP_OTHER = 0.6  # ... or, from another top unit, this share (要重新备案吗 → the article on re-filing)
 FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of the second part
 INTRO_BONUS = 0.15  # coverage added to a list whose lead-in names what the question lists (哪些内容 → 下列内容)
+SAME_VIOLATION = 0.8  # share of a listed violation's bigrams another article's violation must hold to be the same act
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 STEPS = re.compile(r"^(?:逾期未改正|拒不改正|情节严重|造成严重后果|构成犯罪)")  # what follows a fine in a penalty
 MAX_STEPS = 2
@@ -72,22 +75,33 @@ class Candidate:
         return Statement(text, self.index + 1, self.where if labelled else "")
 
 
-def _best(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[str], bool]) -> tuple[Candidate, str] | None:
+def _bound(piece: str, terms: dict[str, float], value: re.Pattern[str] | None) -> float:
+    """Coverage of the words next to the asked value (公布之日起20个工作日内: the time belongs to 公布)."""
+    if value is None:
+        return 0.0
+    return max((coverage(piece[max(0, m.start() - BOUND_WINDOW): m.end() + BOUND_WINDOW], terms)
+                for m in value.finditer(piece)), default=0.0)
+
+
+def _best(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[str], bool],
+          value: re.Pattern[str] | None = None) -> tuple[Candidate, str] | None:
     """The sentence that passes `keep` and covers most content terms (at least one), over the top units."""
     best, score = None, 0.0
     for rank, c in enumerate(cands[:SPAN_UNITS]):
         for piece in sentences(c.text):
             cover = coverage(piece, terms)
-            if cover > 0 and keep(piece) and cover - RANK_DECAY * rank > score:
-                best, score = (c, piece), cover - RANK_DECAY * rank
+            if cover > 0 and keep(piece):
+                cover += BOUND_WEIGHT * _bound(piece, terms, value)
+                if cover - RANK_DECAY * rank > score:
+                    best, score = (c, piece), cover - RANK_DECAY * rank
     return best
 
 
 def _sentence_span(cands: Sequence[Candidate], terms: dict[str, float], keep: Callable[[str], bool],
-                   second_share: float = SECOND_PIECE) -> list[Statement]:
+                   second_share: float = SECOND_PIECE, value: re.Pattern[str] | None = None) -> list[Statement]:
     """The best sentence that passes `keep`, and a second one of the same unit that answers nearly as well
     (a validity period and its renewal notice, two definitions asked to be compared)."""
-    best = _best(cands, terms, keep)
+    best = _best(cands, terms, keep, value)
     if not best:
         return []
     c, first = best
@@ -171,7 +185,7 @@ def deadline(cands: Sequence[Candidate], terms: dict[str, float], want_who: bool
     if row:
         return (_field_statements(row, ROW_WHO) if want_who else []) + _row_time(row, terms)
     kind = _stated(cands, DURATION, TIME) if counted else TIME  # 多长时间 → 1小时内, not 立即
-    return _sentence_span(cands, terms, lambda s: bool(kind.search(s)), second_share)
+    return _sentence_span(cands, terms, lambda s: bool(kind.search(s)), second_share, kind)
 
 
 def who(cands: Sequence[Candidate], terms: dict[str, float], want_deadline: bool,
@@ -188,7 +202,7 @@ def number(cands: Sequence[Candidate], terms: dict[str, float], second_share: fl
     """The sentence that holds the topic and a number with its unit (12V, 0.8mm, 2套); of the asked kind of
     value (多厚 → a length) when a top unit states one."""
     kind = _stated(cands, unit, NUMBER) if unit else NUMBER
-    return _sentence_span(cands, terms, lambda s: bool(kind.search(s)), second_share)
+    return _sentence_span(cands, terms, lambda s: bool(kind.search(s)), second_share, kind)
 
 
 def definition(cands: Sequence[Candidate], terms: dict[str, float], second_share: float = SECOND_PIECE) -> list[Statement]:
@@ -232,10 +246,30 @@ def penalty(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Stateme
     _, _, c = max(fined, key=lambda f: (f[0], -f[1]))
     out = _penalty_of(c, terms)
     cover = coverage(c.text, terms)  # another law's penalty joins on its own coverage, not its rank
+    item = _violation(c, terms)
+    twin = [f for f in fined if f[2] is not c and f[2].document == c.document and item
+            and _same_violation(item, _violation(f[2], terms))]
+    if twin:  # the same violation in another article of the same document, for another scope (三同时 28 vs 30)
+        out += _penalty_of(min(twin, key=lambda f: f[1])[2], terms)
     rival = [f for f in fined if f[2].document != c.document and coverage(f[2].text, terms) >= ALTERNATIVE * cover]
     if rival:
         out += _penalty_of(max(rival, key=lambda f: (f[0], -f[1]))[2], terms)
     return out
+
+
+def _violation(c: Candidate, terms: dict[str, float]) -> str:
+    """The listed violation of a penalty unit that matches the question best, or "" when none matches."""
+    listed = c.enumeration
+    best = max(listed[1], key=lambda p: coverage(p, terms), default="") if listed else ""
+    return best if best and coverage(best, terms) > 0 else ""
+
+
+def _same_violation(a: str, b: str) -> bool:
+    """Whether two listed violations name the same act: the shorter's bigrams nearly all occur in the longer
+    (没有安全设施设计的 / 没有安全设施设计或者…擅自开工的)."""
+    ga, gb = bigrams(a), bigrams(b)
+    small, large = (ga, gb) if len(ga) <= len(gb) else (gb, ga)
+    return bool(small) and len(small & large) / len(small) >= SAME_VIOLATION
 
 
 def _penalty_of(c: Candidate, terms: dict[str, float]) -> list[Statement]:
