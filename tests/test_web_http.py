@@ -96,10 +96,9 @@ def test_questions_are_answered_while_an_upload_is_being_ingested(seed_copy, tmp
                              timeout=120)
         time.sleep(2.0)  # the child ingest is parsing now
         for question in ("安全生产标准化什么时候完成？", "隐患清零行动聚焦哪些行业？", "三同时是什么？"):
-            start = time.monotonic()
             answer = httpx.post(f"{url}/api/ask", json={"question": question}, headers=bearer(READER), timeout=30)
-            assert answer.status_code == 200 and time.monotonic() - start < 2.0, question
-        assert not upload.done()  # the answers above did not wait for it
+            assert answer.status_code == 200 and answer.json()["found"], question
+            assert not upload.done(), question  # answered while the ingest still runs: it did not wait for it
         refused = upload.result()
     assert refused.status_code == 422 and "解析超时" in refused.json()["error"]
 
