@@ -188,6 +188,17 @@ def test_penalty_of_another_law_that_answers_as_well_is_shown_too() -> None:
     assert [s.cite for s in lead] == [1, 2] and "百分之八十" in lead[1].text
 
 
+def test_the_law_whose_scope_the_question_is_in_leads_a_penalty_answer() -> None:
+    special = Candidate(0, "第九十一条 发生重大事故，对主要负责人处上一年年收入百分之六十的罚款。", "《特种设备安全法》第九十一条",
+                        "中华人民共和国特种设备安全法")
+    general = Candidate(1, "第九十五条 发生重大事故，对主要负责人处上一年年收入百分之八十的罚款。", "《安全生产法》第九十五条",
+                        "中华人民共和国安全生产法")
+    lead = spans.penalty([special, general], terms("重大事故", "主要负责人", "年收入"))
+    assert [s.cite for s in lead] == [2, 1] and "百分之八十" in lead[0].text  # a general question: 安全生产法 first
+    lead = spans.penalty([special, general], terms("电梯", "特种设备", "重大事故", "主要负责人", "年收入"))
+    assert [s.cite for s in lead] == [1, 2]  # a question about special equipment keeps its own law first
+
+
 def test_the_same_violation_in_another_article_of_the_law_is_shown_with_its_scope() -> None:
     major = Candidate(0, "第二十八条 生产经营单位对本办法第七条第（一）项、第（二）项规定的建设项目有下列情形之一的，"
                          "责令停止建设，处50万元以上100万元以下的罚款：\n（一）没有安全设施设计或者安全设施设计未按照规定审查同意，擅自开工的；"

@@ -25,7 +25,7 @@ from angui.answer.features import (
 from angui.answer.model import Statement
 from angui.answer.sentences import before_items, bigrams, coverage, fields, items, row_body, sentences
 from angui.lexical import words
-from angui.text import compact
+from angui.text import compact, title_key
 
 SPAN_UNITS = 4  # top units a span rule looks at
 RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
@@ -38,6 +38,8 @@ FOLLOW_UP_OTHER = 0.6  # ... or, from another top unit, this share (要重新备
 FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of the second part
 INTRO_BONUS = 0.15  # coverage added to a list whose lead-in names what the question lists (哪些内容 → 下列内容)
 SAME_VIOLATION = 0.8  # share of a listed violation's bigrams another article's violation must hold to be the same act
+GENERAL_TITLE_WORDS = frozenset("安全 生产 安全生产 安全法 条例 规定 办法 管理 管理办法 监督管理 生产安全 安全事故 "
+                                "事故 企业 工作 实施 中华人民共和国".split())  # title words that narrow nothing
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 STEPS = re.compile(r"^(?:逾期未改正|拒不改正|情节严重|造成严重后果|构成犯罪)")  # what follows a fine in a penalty
 MAX_STEPS = 2
@@ -253,8 +255,19 @@ def penalty(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Stateme
         out += _penalty_of(min(twin, key=lambda f: f[1])[2], terms)
     rival = [f for f in fined if f[2].document != c.document and coverage(f[2].text, terms) >= ALTERNATIVE * cover]
     if rival:
-        out += _penalty_of(max(rival, key=lambda f: (f[0], -f[1]))[2], terms)
+        other = max(rival, key=lambda f: (f[0], -f[1]))[2]
+        if _off_scope(c.document, terms) and not _off_scope(other.document, terms):
+            return _penalty_of(other, terms) + out  # the law whose scope the question is in leads
+        out += _penalty_of(other, terms)
     return out
+
+
+def _off_scope(document: str, terms: dict[str, float]) -> bool:
+    """Whether a document's title names a narrower field (特种设备, 职业病) that the question does not mention; a
+    general law (安全生产法) names none."""
+    asked = "".join(terms)
+    narrow = [w.removesuffix("法") for w in words(title_key(document)) if len(w) > 1 and w not in GENERAL_TITLE_WORDS]
+    return bool(narrow) and not any(w in asked for w in narrow)
 
 
 def _violation(c: Candidate, terms: dict[str, float]) -> str:
