@@ -188,6 +188,18 @@ def test_penalty_of_another_law_that_answers_as_well_is_shown_too() -> None:
     assert [s.cite for s in lead] == [1, 2] and "百分之八十" in lead[1].text
 
 
+def test_a_list_answer_is_the_list_whose_lead_in_announces_the_asked_noun_for_the_asked_subject() -> None:
+    closing = cand(0, "第一百一十三条 生产经营单位存在下列情形之一的，负有安全生产监督管理职责的部门应当提请关闭，"
+                      "生产经营单位主要负责人五年内不得担任主要负责人：\n（一）存在重大事故隐患的；\n（二）拒不执行停产决定的。")
+    office = cand(1, "第二十五条 生产经营单位的安全生产管理机构以及安全生产管理人员履行下列职责：\n"
+                     "（一）组织拟订安全生产规章制度；\n（二）组织安全生产教育和培训。")
+    head = cand(2, "第二十一条 生产经营单位的主要负责人对本单位安全生产工作负有下列职责：\n"
+                   "（一）建立健全全员安全生产责任制；\n（二）组织制定安全生产规章制度。")
+    question = "列出生产经营单位主要负责人的全部安全生产职责"
+    lead = spans.listing([closing, office, head], terms("生产经营单位", "主要负责人", "职责"), spans.asked_noun(question))
+    assert lead[0].cite == 3 and lead[0].text.startswith("第二十一条")
+
+
 def test_the_law_whose_scope_the_question_is_in_leads_a_penalty_answer() -> None:
     special = Candidate(0, "第九十一条 发生重大事故，对主要负责人处上一年年收入百分之六十的罚款。", "《特种设备安全法》第九十一条",
                         "中华人民共和国特种设备安全法")

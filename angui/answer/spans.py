@@ -36,7 +36,8 @@ SECOND_PIECE_COMPOUND = 0.25  # ... or this share when the question asks two thi
 FOLLOW_UP_MIN = 0.3  # share of the second part's topic terms a follow-up sentence must cover
 FOLLOW_UP_OTHER = 0.6  # ... or, from another top unit, this share (要重新备案吗 → the article on re-filing)
 FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of the second part
-INTRO_BONUS = 0.15  # coverage added to a list whose lead-in names what the question lists (哪些内容 → 下列内容)
+INTRO_BONUS = 0.25  # coverage added to a list whose lead-in announces what the question lists (哪些内容 → 下列内容)
+INTRO_COVER = 0.2  # share of the lead-in's own coverage added: it names whose list it is (主要负责人…负有下列职责)
 SAME_VIOLATION = 0.8  # share of a listed violation's bigrams another article's violation must hold to be the same act
 GENERAL_TITLE_WORDS = frozenset("安全 生产 安全生产 安全法 条例 规定 办法 管理 管理办法 监督管理 生产安全 安全事故 "
                                 "事故 企业 工作 实施 中华人民共和国".split())  # title words that narrow nothing
@@ -223,9 +224,17 @@ def asked_noun(question: str) -> str | None:
     return nouns[-1] if nouns else None
 
 
+def _lists(intro: str, noun: str) -> bool:
+    """Whether a list's lead-in announces the asked noun as what it lists (负有下列职责, 内容包括), not merely
+    mentions it (负有安全生产监督管理职责的部门)."""
+    n = re.escape(noun)
+    return bool(re.search(rf"(?:下列|以下|如下|下述)[^，。；：:]{{0,8}}{n}|{n}(?:如下|包括|有)", intro))
+
+
 def listing(cands: Sequence[Candidate], terms: dict[str, float], asked: str | None = None) -> list[Statement]:
     """Every item of the one enumerating provision that covers the question best, in order, with the count."""
-    scored = [(coverage(c.text, terms) - RANK_DECAY * i + (INTRO_BONUS if asked and asked in c.enumeration[0] else 0.0), c)
+    scored = [(coverage(c.text, terms) - RANK_DECAY * i + (INTRO_BONUS if asked and _lists(c.enumeration[0], asked) else 0.0)
+               + INTRO_COVER * coverage(c.enumeration[0], terms), c)
               for i, c in enumerate(cands[:SPAN_UNITS]) if c.enumeration]
     if not scored:
         return []
