@@ -97,3 +97,22 @@ def test_penalty_provision_yields_to_the_obligation_unless_a_penalty_is_asked(se
 def test_a_count_of_the_dead_finds_the_provision_for_its_grade(service) -> None:
     assert first_loc(service, "厂里死了1个人，对企业罚多少") == "第二条"
     assert first_loc(service, "厂里死了5个人，对企业罚多少") == "第三条"
+
+
+HAZARDS = ("序号,场所/环节/部位,较大危险因素,主要防范措施\n"
+           "1,有限空间作业,未辨识有限空间作业场所，未设置警示标识,（１）辨识有限空间作业场所，设置警示标识；（２）执行作业审批；（３）作业前检测\n")
+CHECKLIST = ("序号,隐患自查标准,自查标准项具体描述\n"
+             "1,作业现场管理,是否遵守“先通风、再检测、后作业”的原则。禁止采用纯氧通风换气。\n")
+
+
+def test_a_self_check_question_is_answered_from_the_checklists(tmp_path, monkeypatch) -> None:
+    (tmp_path / "手册.csv").write_text(HAZARDS, encoding="utf-8")
+    (tmp_path / "有限空间自查表.csv").write_text(CHECKLIST, encoding="utf-8")
+    assert not ingest_into(tmp_path / "index", tmp_path / "手册.csv", tmp_path / "有限空间自查表.csv").skipped
+    service = open_service(tmp_path / "index")
+    service.composer.gate.min_cover = 0.0
+    question = "有限空间作业自查清单，要查哪些点？"
+    assert "点" not in tokenize(searched_words(question)[0])  # 哪些点 asks how, not what
+    assert service.ask(question).citations[0].doc.startswith("有限空间自查表")
+    monkeypatch.setattr(retrieve, "SELF_CHECK_BOOST", 0.0)
+    assert not service.ask(question).citations[0].doc.startswith("有限空间自查表")  # the hazard row has more terms
