@@ -9,9 +9,11 @@ _WHITESPACE = re.compile(r"\s+")
 
 # Item numbers: （一） (1) （１） 一、 1、 1. 1) — full-width forms included so raw and NFKC text both match.
 ITEM_START = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+(?:[、．)）]|\.(?!\d)))")
-# Item numbers inside running text, for splitting a provision into its items (（一）, （１）, 1、, 1.; not 一、).
-ITEM_MARK = re.compile(r"(?<!第)[（(]\s*[0-9０-９一二三四五六七八九十]+\s*[）)]"
-                       r"|(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])[0-9０-９]{1,2}[、．.](?![0-9０-９])")  # not Ａ１、
+# Item numbers inside running text, for splitting a provision into its items (（一）, （１）, 1、, 1.; not 一、), but
+# not a reference to items (第（一）项, 第（一）、（二）项, 第 （三） 项) nor a letter's number (Ａ１、).
+_BRACKETED = r"[（(]\s*[0-9０-９一二三四五六七八九十]+\s*[）)]"
+ITEM_MARK = re.compile(rf"(?<!第)(?<!第\s)(?<!第　){_BRACKETED}(?!(?:\s*[、和或至及]\s*(?:第\s*)?{_BRACKETED})*\s*项(?!目))"
+                       r"|(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])[0-9０-９]{1,2}[、．.](?![0-9０-９])")
 
 
 def nfkc(text: str) -> str:

@@ -71,6 +71,10 @@ def test_unit_holding_the_asked_phrase_ranks_first(service, monkeypatch) -> None
 def test_relative_times_are_searched_as_provisions_write_them(service, monkeypatch) -> None:
     assert searched_words("编制应急预案之前要做什么")[0].startswith("编制应急预案前")
     assert "公布后" in searched_words("公布以后多少天内备案")[0]
+    for kept in ("可以前往", "所以前面", "3人以内的事故"):  # inside another word, after a count
+        assert searched_words(kept)[0] == kept
+    assert "前要" not in tokenize(searched_words("动火之前要检测什么")[0])
+    assert "预案前" in phrases(searched_words("编制应急预案之前要做什么")[0], lambda t: 1.0)  # one phrase
     question = "编制应急预案之前，企业要做哪几项工作？"
     assert first_loc(service, question) == "第六条"  # 编制应急预案前
     monkeypatch.setattr(retrieve, "RELATIVE_TIME", retrieve.re.compile("(?!)"))

