@@ -11,7 +11,7 @@ from angui.schema import STATUSES, DocMeta, LoadedDoc
 from angui.text import nfkc
 
 # Bump when parsing changes, so re-ingest replaces units built by an older parser.
-PARSER_VERSION = "2"  # 2: penalty links
+PARSER_VERSION = "3"  # 2: penalty links; 3: 第（一）项 is a reference, not an item, when splitting violations
 
 _PAREN = re.compile(r"[（(]([^（）()]*)[）)]\s*$")
 _DATE = re.compile(r"(\d{4})[-.年](\d{1,2})[-.月](\d{1,2})日?")
