@@ -23,7 +23,7 @@ from angui.answer.features import (
     item_count,
 )
 from angui.answer.model import Statement
-from angui.answer.sentences import before_items, bigrams, coverage, fields, items, row_body, sentences
+from angui.answer.sentences import before_items, bigrams, coverage, fields, items, overlap, row_body, sentences
 from angui.lexical import words
 from angui.text import compact
 
@@ -38,8 +38,10 @@ FOLLOW_UP_OTHER = 0.6  # ... or, from another top unit, this share (要重新备
 FOLLOW_UP_DONE = 0.8  # no follow-up when the lead already covers this much of the second part
 INTRO_BONUS = 0.25  # coverage added to a list whose lead-in announces what the question lists (哪些内容 → 下列内容)
 INTRO_COVER = 0.2  # share of the lead-in's own coverage added: it names whose list it is (主要负责人…负有下列职责)
-SAME_VIOLATION = 0.8  # share of a listed violation's bigrams another article's violation must hold to be the same act
+SAME_VIOLATION = 0.8  # share of the shorter listed violation's bigrams the other must hold to be the same act
+# (没有安全设施设计的 / 没有安全设施设计或者…擅自开工的)
 SCOPE_SPLIT = "以外"  # a lead-in that fines the rest of a scope split (本办法第七条…规定以外的建设项目)
+# the numbers a violation names: the same act with other numbers is another grade (10人以上30人以下 / 3人以上10人以下)
 NUMERALS = re.compile(r"[0-9０-９.]+|[一二三四五六七八九十百千万两]+(?=[人个日天年月万元%])")
 ALTERNATIVE = 0.9  # another document's piece joins when it answers this nearly as well (two laws, two values)
 STEPS = re.compile(r"^(?:逾期未改正|拒不改正|情节严重|造成严重后果|构成犯罪)")  # what follows a fine in a penalty
@@ -259,9 +261,9 @@ def penalty(cands: Sequence[Candidate], terms: dict[str, float]) -> list[Stateme
     _, _, c = max(fined, key=lambda f: (f[0], -f[1]))
     out = _penalty_of(c, terms)
     cover = coverage(c.text, terms)  # another law's penalty joins on its own coverage, not its rank
-    twin = [f[2] for f in fined if _scope_twin(c, f[2], terms)]
+    twin = next((f[2] for f in fined if _scope_twin(c, f[2], terms)), None)
     if twin:  # the same violation in the same document's article for the other scope (三同时 28 vs 30)
-        out += _penalty_of(twin[0], terms)
+        out += _penalty_of(twin, terms)
     rival = [f for f in fined if f[2].document != c.document and coverage(f[2].text, terms) >= ALTERNATIVE * cover]
     if rival:
         out += _penalty_of(max(rival, key=lambda f: (f[0], -f[1]))[2], terms)
@@ -275,13 +277,9 @@ def _scope_twin(c: Candidate, other: Candidate, terms: dict[str, float]) -> bool
         return False
     if not any(SCOPE_SPLIT in x.enumeration[0] for x in (c, other)):
         return False
-    a, b = _violation(c, terms), _violation(other, terms)
-    return bool(a and b) and _numbers(a) == _numbers(b) and _same_violation(a, b)
-
-
-def _numbers(text: str) -> list[str]:
-    """The numbers a violation names (10人以上30人以下 is not 3人以上10人以下)."""
-    return NUMERALS.findall(text)
+    a, b = _violation(c, terms), _violation(other, terms)  # the same act: one nearly holds the other
+    return (bool(a and b) and NUMERALS.findall(a) == NUMERALS.findall(b)
+            and overlap(bigrams(a), bigrams(b)) >= SAME_VIOLATION)
 
 
 def _violation(c: Candidate, terms: dict[str, float]) -> str:
@@ -289,14 +287,6 @@ def _violation(c: Candidate, terms: dict[str, float]) -> str:
     listed = c.enumeration
     best = max(listed[1], key=lambda p: coverage(p, terms), default="") if listed else ""
     return best if best and coverage(best, terms) > 0 else ""
-
-
-def _same_violation(a: str, b: str) -> bool:
-    """Whether two listed violations name the same act: the shorter's bigrams nearly all occur in the longer
-    (没有安全设施设计的 / 没有安全设施设计或者…擅自开工的)."""
-    ga, gb = bigrams(a), bigrams(b)
-    small, large = (ga, gb) if len(ga) <= len(gb) else (gb, ga)
-    return bool(small) and len(small & large) / len(small) >= SAME_VIOLATION
 
 
 def _penalty_of(c: Candidate, terms: dict[str, float]) -> list[Statement]:
