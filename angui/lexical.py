@@ -24,6 +24,11 @@ STOPWORDS = frozenset(
     "哪天 何时 时候 什么时候 哪里 多久 为什么 怎么办 会 能 可以 吗 么 啥 咋 哪些 有没有 没有 得 地 着 过 "
     "给 让 向 跟 还 又 就 都 也 才 再 最 很 更 呀 嘛 啦 吧 我 你 他 她 它".split()
 )
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+# an abbreviation (定检, 可研, 社保) keeps, in order, characters of the word it stands for, the first one first;
+# the word is 2 to 3 times as long (定期检验, 可行性研究); a negation + verb (不改, 没报) is a phrase, not an abbreviation
+ABBREVIATION_LENGTHS = (2, 4)
+NEGATIONS = frozenset("不没未无非")
 
 
 def keep_token(token: str) -> bool:
@@ -67,6 +72,7 @@ class BM25Index:
         self.tokens: dict[str, list[str]] = {}
         self.signature = ""
         self._postings: dict[str, list[tuple[int, int]]] = {}
+        self._by_first: dict[str, list[str]] | None = None
         self._lengths: list[int] = []
         self._avg = 1.0
 
@@ -86,12 +92,31 @@ class BM25Index:
             for tok, tf in Counter(toks).items():
                 postings[tok].append((n, tf))
         self._postings = dict(postings)
+        self._by_first = None
         self._avg = (sum(self._lengths) / len(self._lengths)) if self._lengths else 1.0
 
     def idf(self, token: str) -> float:
         """Okapi idf with the usual +1 floor so common terms never score negative."""
         df = len(self._postings.get(token, ()))
         return math.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))
+
+    def known(self, token: str) -> bool:
+        """Whether any indexed unit holds the token."""
+        return token in self._postings
+
+    def expansions(self, token: str) -> list[str]:
+        """Indexed words an unknown abbreviation may stand for (定检 → 定期检验, 定期检查), most frequent first."""
+        low, high = ABBREVIATION_LENGTHS
+        if not (low <= len(token) <= high and _HAN.fullmatch(token)) or token[0] in NEGATIONS or self.known(token):
+            return []
+        if self._by_first is None:
+            self._by_first = defaultdict(list)
+            for word in self._postings:
+                if len(word) >= low + 2 and _HAN.fullmatch(word):
+                    self._by_first[word[0]].append(word)
+        found = [w for w in self._by_first.get(token[0], ())
+                 if len(token) + 2 <= len(w) <= 3 * len(token) and _in_order(token[1:], w[1:])]
+        return sorted(found, key=lambda w: (-len(self._postings[w]), w))
 
     def search(self, query: str, k: int = 20) -> list[tuple[str, float]]:
         """Top-k (id, score) for a query."""
@@ -110,6 +135,12 @@ class BM25Index:
                 scores[n] += idf * tf * (self.k1 + 1) / (tf + norm)
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [(self.ids[n], s) for n, s in best]
+
+
+def _in_order(chars: str, text: str) -> bool:
+    """Whether the characters occur in the text in this order (not necessarily adjacent)."""
+    rest = iter(text)
+    return all(c in rest for c in chars)
 
 
 def signature(fingerprints: Iterable[str]) -> str:

@@ -8,7 +8,7 @@ import pytest
 from angui.answer import retrieve
 from angui.answer.phrases import phrases
 from angui.answer.retrieve import searched_words
-from angui.lexical import tokenize
+from angui.lexical import BM25Index, tokenize
 
 from helpers import ingest_into, open_service
 
@@ -120,3 +120,32 @@ def test_a_self_check_question_is_answered_from_the_checklists(tmp_path, monkeyp
     assert service.ask(question).citations[0].doc.startswith("有限空间自查表")
     monkeypatch.setattr(retrieve, "SELF_CHECK_BOOST", 0.0)
     assert not service.ask(question).citations[0].doc.startswith("有限空间自查表")  # the hazard row has more terms
+
+
+def test_an_unknown_abbreviation_stands_for_the_indexed_words_that_keep_its_characters_in_order() -> None:
+    index = BM25Index()
+    texts = ["使用单位应当在有效期届满前一个月提出定期检验要求。", "在可行性研究阶段进行安全预评价。", "持续不断改进。",
+             "定期检查，建立台账。"]
+    index.build(((str(n), tokenize(t)) for n, t in enumerate(texts)), "test")
+    assert index.expansions("定检") == ["定期检查", "定期检验"]  # the most frequent first, then by text
+    assert index.expansions("可研") == ["可行性研究"]
+    assert index.expansions("不改") == []  # a negation + verb is a phrase (逾期不改), not 不断改进
+    assert index.expansions("定期") == []  # known words stay as they are
+    assert index.expansions("检定") == []  # the first character must lead
+
+
+PADDING = "使用单位应当建立安全技术档案，记录设计文件、产品质量合格证明、安装及使用维护保养说明、监督检验证明等相关技术资料和文件。"
+PRESSURE = (f"第八条 使用单位应当在检验合格有效期届满前一个月提出定期检验要求。{PADDING}\n"
+            f"第九条 压力容器使用单位应当申请办理使用登记。{PADDING}\n")
+
+
+def test_an_abbreviation_is_searched_as_the_words_it_stands_for(tmp_path, monkeypatch) -> None:
+    (tmp_path / "特种设备办法.txt").write_text(PRESSURE, encoding="utf-8")
+    assert not ingest_into(tmp_path / "index", tmp_path / "特种设备办法.txt").skipped
+    service = open_service(tmp_path / "index")
+    question = "压力容器检验合格快到期了，要提前多久申请定检？"
+    retrieval = service.composer.retriever.search(question)
+    assert "定期检验" in retrieval.terms and "定检" not in retrieval.terms
+    assert retrieval.hits[0].unit.meta["loc"] == "第八条"  # 定检 → 定期检验
+    monkeypatch.setattr(retrieve, "EXPANSIONS", 0)
+    assert service.composer.retriever.search(question).hits[0].unit.meta["loc"] == "第九条"  # 压力容器, 申请 win

@@ -42,6 +42,7 @@ PENALTY_DEMOTE = 0.1  # share taken from a penalty provision's score when the qu
 SELF_CHECK_Q = re.compile(r"自查|检查表|排查表")  # a self-check question: the checklists answer it
 SELF_CHECK_ROW = re.compile(r"^[^：:\n]{0,12}自查[^：:\n]{0,12}[：:]", re.M)  # a checklist row's field: 隐患自查标准：
 SELF_CHECK_BOOST = 0.5  # share added to a checklist row's score for a self-check question
+EXPANSIONS = 3  # words searched for an abbreviation the corpus lacks (定检 → 定期检查, 定期检验), most frequent first
 PHRASE_WEIGHT = 0.3  # share of the question's adjacent word pairs found verbatim in the unit (较大事故, 不维修)
 # a relative time after a word, as provisions write it (编制应急预案之前 → 编制应急预案前, 公布以后 → 公布后), so the
 # word and the time make one phrase; not inside other words (可以前往, 所以前面, 难以内控) or after a count (3人以内)
@@ -140,11 +141,14 @@ class Retriever:
 
     def search(self, question: str, k: int = DEFAULT_K) -> Retrieval:
         """Top-k hits for a question."""
-        qvec = self.kb.embedder.embed_query(question)
-        intent = self.intents.classify(question, qvec) if self.intents else Intent(GENERAL, 0.0)
-        dense, unit_top = self.kb.query(qvec, self.pool, self._live_set)
         searched, grade = searched_words(question)
         tokens = tokenize(searched)
+        expanded = {t: self.lexical.expansions(t)[:EXPANSIONS] for t in dict.fromkeys(tokens)}
+        tokens = [w for t in tokens for w in (expanded[t] or [t])]  # an abbreviation is searched as its words
+        glosses = [w for words in expanded.values() for w in words]  # ... and embedded with them: 定检（定期检验）
+        qvec = self.kb.embedder.embed_query(f"{question}（{'、'.join(glosses)}）" if glosses else question)
+        intent = self.intents.classify(question, qvec) if self.intents else Intent(GENERAL, 0.0)
+        dense, unit_top = self.kb.query(qvec, self.pool, self._live_set)
         terms = {t: self.lexical.idf(t) for t in dict.fromkeys(tokens)}  # unknown terms weigh like the rarest
         if grade:  # stands for the count, the most specific words asked: (三)较大事故，是指…, (二)发生较大事故的
             terms[grade] = max(terms.values(), default=0.0)
