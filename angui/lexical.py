@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import jieba
 
-from angui.text import fold
+from angui.text import fold, in_order
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -115,7 +115,7 @@ class BM25Index:
                 if len(word) >= low + 2 and _HAN.fullmatch(word):
                     self._by_first[word[0]].append(word)
         found = [w for w in self._by_first.get(token[0], ())
-                 if len(token) + 2 <= len(w) <= 3 * len(token) and _in_order(token[1:], w[1:])]
+                 if len(token) + 2 <= len(w) <= 3 * len(token) and in_order(token[1:], w[1:])]
         return sorted(found, key=lambda w: (-len(self._postings[w]), w))
 
     def search(self, query: str, k: int = 20) -> list[tuple[str, float]]:
@@ -135,12 +135,6 @@ class BM25Index:
                 scores[n] += idf * tf * (self.k1 + 1) / (tf + norm)
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [(self.ids[n], s) for n, s in best]
-
-
-def _in_order(chars: str, text: str) -> bool:
-    """Whether the characters occur in the text in this order (not necessarily adjacent)."""
-    rest = iter(text)
-    return all(c in rest for c in chars)
 
 
 def signature(fingerprints: Iterable[str]) -> str:

@@ -34,6 +34,12 @@ def compact(text: str) -> str:
 STATE_PREFIX = "中华人民共和国"  # national laws are named with and without it (安全生产法 = 中华人民共和国安全生产法)
 
 
+def in_order(short: str, long: str) -> bool:
+    """Whether the characters of `short` occur in `long` in this order, not necessarily adjacent (安法 in 安全生产法)."""
+    rest = iter(long)
+    return all(ch in rest for ch in short)
+
+
 def title_key(name: str) -> str:
     """A document name in the form names are matched in: compact, without the 中华人民共和国 prefix."""
     return compact(name).replace(STATE_PREFIX, "")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from angui.numerals import cn_to_int, int_to_cn
-from angui.text import nfkc
+from angui.text import in_order, nfkc
 
 # Common short names users type, mapped to a part of the document family they mean.
 ALIASES = {
@@ -58,11 +58,6 @@ def _to_int(num: str) -> int:
     return int(num) if num.isdigit() else cn_to_int(num)
 
 
-def _is_subsequence(short: str, long: str) -> bool:
-    it = iter(long)
-    return all(ch in it for ch in short)
-
-
 def mentioned_families(question: str, families: list[str]) -> list[str]:
     """Families the question names by full name, alias, or a recognisable abbreviation."""
     q = _TITLE_MARKS.sub("", nfkc(question))
@@ -77,7 +72,7 @@ def mentioned_families(question: str, families: list[str]) -> list[str]:
             name = re.sub(r"^(请问|查一下|查询|看看|根据|按照|依据)", "", m.group(1))
             for cut in range(len(name) - 1):
                 s = name[cut:]
-                found = [f for f in families if f and (s in f or (len(s) >= 4 and s[-1] == f[-1] and _is_subsequence(s, f)))]
+                found = [f for f in families if f and (s in f or (len(s) >= 4 and s[-1] == f[-1] and in_order(s, f)))]
                 if found:
                     hits.update(found)
                     break
