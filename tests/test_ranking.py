@@ -76,6 +76,7 @@ def test_relative_times_are_searched_as_provisions_write_them(service, monkeypat
     assert "前要" not in tokenize(searched_words("动火之前要检测什么")[0])
     assert "预案前" in phrases(searched_words("编制应急预案之前要做什么")[0], lambda t: 1.0)  # one phrase
     question = "编制应急预案之前，企业要做哪几项工作？"
+    monkeypatch.setattr(retrieve, "ACTOR_BOOST", 0.0)  # 编制单位应当 would also lift 第六条: this signal alone
     assert first_loc(service, question) == "第六条"  # 编制应急预案前
     monkeypatch.setattr(retrieve, "RELATIVE_TIME", retrieve.re.compile("(?!)"))
     assert first_loc(service, question) == "第七条"  # 应急预案之前 verbatim
@@ -149,3 +150,20 @@ def test_an_abbreviation_is_searched_as_the_words_it_stands_for(tmp_path, monkey
     assert retrieval.hits[0].unit.meta["loc"] == "第八条"  # 定检 → 定期检验
     monkeypatch.setattr(retrieve, "EXPANSIONS", 0)
     assert service.composer.retriever.search(question).hits[0].unit.meta["loc"] == "第九条"  # 压力容器, 申请 win
+
+
+INJURY = ("第十七条 职工发生事故伤害，所在单位应当自事故伤害发生之日起30日内，向社会保险行政部门提出工伤认定申请。\n"
+          "第二十条 社会保险行政部门应当自受理工伤认定申请之日起60日内作出工伤认定的决定，并书面通知职工所在单位。\n")
+
+
+def test_the_rule_whose_subject_is_the_asked_role_ranks_first(tmp_path, monkeypatch) -> None:
+    assert retrieve.ASKED_ROLE.findall("单位要在多少天内去社保部门申请？") == ["单位"]  # 部门 is where, not who
+    assert retrieve.ASKED_ROLE.findall("列出生产经营单位主要负责人的全部职责") == []  # 主要 is no 要
+    assert retrieve.MODAL.search("编制应急预案前，编制单位应当").group() == "应当"  # 应急 is no modal
+    (tmp_path / "工伤办法.txt").write_text(INJURY, encoding="utf-8")
+    assert not ingest_into(tmp_path / "index", tmp_path / "工伤办法.txt").skipped
+    service = open_service(tmp_path / "index")
+    question = "工人受了伤，单位要在多少天内去社保部门申请工伤认定？"
+    assert service.composer.retriever.search(question).hits[0].unit.meta["loc"] == "第十七条"  # 所在单位应当
+    monkeypatch.setattr(retrieve, "ACTOR_BOOST", 0.0)
+    assert service.composer.retriever.search(question).hits[0].unit.meta["loc"] == "第二十条"

@@ -13,7 +13,7 @@ from angui.answer.intent import GENERAL, Intent, IntentClassifier
 from angui.answer.model import CURRENT
 from angui.answer.phrases import phrases
 from angui.answer.refs import find_references, mentioned_families
-from angui.answer.sentences import NEAR_DUPLICATE, bigrams, covered, near_duplicate
+from angui.answer.sentences import NEAR_DUPLICATE, bigrams, covered, near_duplicate, sentences
 from angui.kb import KnowledgeBase
 from angui.lexical import tokenize
 from angui.schema import base_loc
@@ -43,6 +43,12 @@ SELF_CHECK_Q = re.compile(r"自查|检查表|排查表")  # a self-check questio
 SELF_CHECK_ROW = re.compile(r"^[^：:\n]{0,12}自查[^：:\n]{0,12}[：:]", re.M)  # a checklist row's field: 隐患自查标准：
 SELF_CHECK_BOOST = 0.5  # share added to a checklist row's score for a self-check question
 EXPANSIONS = 3  # words searched for an abbreviation the corpus lacks (定检 → 定期检查, 定期检验), most frequent first
+# who the question asks about: a role noun (单位, 部门, 负责人…) just before what it must do (单位要在…, 部门自己多久要)
+ROLE = r"单位|部门|人民政府|负责人|管理人员|从业人员|职工|劳动者|机构|企业|调查组"
+ASKED_ROLE = re.compile(rf"({ROLE})(?=.{{0,6}}?(?:(?<![主重需])要|应当|应该|需要|必须|多久|几天|什么时候))")
+SAME_ROLE = {"企业": "单位"}  # an enterprise is what provisions call a (生产经营)单位
+MODAL = re.compile(r"应当|必须|不得|严禁|禁止|(?<![相供反适响对])应(?![急用对变力])|(?<![必无])须")  # not 应急, 相应
+ACTOR_BOOST = 0.3  # share added to a unit where the asked role is the subject of a rule (所在单位应当…)
 PHRASE_WEIGHT = 0.3  # share of the question's adjacent word pairs found verbatim in the unit (较大事故, 不维修)
 # a relative time after a word, as provisions write it (编制应急预案之前 → 编制应急预案前, 公布以后 → 公布后), so the
 # word and the time make one phrase; not inside other words (可以前往, 所以前面, 难以内控) or after a count (3人以内)
@@ -84,6 +90,15 @@ def searched_words(question: str) -> tuple[str, str | None]:
     text, grade = graded(question)
     text = RELATIVE_TIME.sub(lambda m: RELATIVE_TIME_SHORT[m[0]] + " ", text)  # the space: 前要 is no word
     return QUESTION_WORDS.sub(" ", text), grade
+
+
+def _subject_of_rule(text: str, roles: set[str]) -> bool:
+    """Whether one of the roles is the subject of a rule in the text: named before the sentence's first modal."""
+    for sentence in sentences(text):
+        m = MODAL.search(sentence)
+        if m and any(r in sentence[: m.start()] for r in roles):
+            return True
+    return False
 
 
 def _closest_part(parts: list[StoredUnit], text: str) -> StoredUnit | None:
@@ -168,6 +183,7 @@ class Retriever:
         named = set(mentioned_families(question, self.families))
         pairs = phrases(searched, self.lexical.idf)
         self_check = bool(SELF_CHECK_Q.search(question))
+        roles = {SAME_ROLE.get(r, r) for r in ASKED_ROLE.findall(question)}
         for uid, hit in fused.items():
             hit.unit = units.get(uid)  # type: ignore[assignment]
             if hit.unit is not None:
@@ -184,6 +200,8 @@ class Retriever:
                     hit.score *= 1 + FAMILY_BOOST
                 if self_check and SELF_CHECK_ROW.search(hit.unit.text):
                     hit.score *= 1 + SELF_CHECK_BOOST
+                if roles and _subject_of_rule(hit.unit.text, roles):
+                    hit.score *= 1 + ACTOR_BOOST
         ranked = sorted((h for h in fused.values() if h.unit is not None), key=lambda h: -h.score)
         hits = ranked[: max(k * 3, RERANKED)]
         order = {h.unit.id: i for i, h in enumerate(hits)}
