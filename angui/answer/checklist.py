@@ -3,9 +3,9 @@ current units (supervisory inspection lists, duty articles, the 2016 manual's ro
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 
+from angui.answer.features import DUTY
 from angui.answer.gate import Gate
 from angui.answer.retrieve import Retriever
 from angui.answer.sentences import bigrams, coverage, fields, items, near_duplicate, sentences
@@ -17,7 +17,6 @@ MAX_ITEMS = 60
 ITEM_FIELDS = ("较大危险因素", "检查内容", "检查项目", "自查标准项具体描述", "工作任务")
 HOW_FIELDS = ("主要防范措施", "检查方法", "检查标准", "具体要求", "自查标准项具体描述")
 PLACE_FIELDS = ("场所/环节/部位", "检查类别", "类别")
-DUTY = re.compile(r"应当|必须|不得|严禁|禁止")
 RESULTS = ("符合", "不符合", "不适用")  # the 检查结果 column of the exports
 
 

@@ -40,6 +40,9 @@ def asked_unit(question: str) -> re.Pattern[str] | None:
 AMOUNT = re.compile(rf"[0-9０-９{_CN_NUM}万]+(?:万)?元|百分之[{_CN_NUM}]+|[0-9]+%")
 PENALTY = re.compile(r"罚款|处分|责令停产停业|吊销|没收|拘留|追究刑事责任")
 DEFINITION = re.compile(r"是指|指的是|，指|系指|统称|总称|称为")
+DUTY = re.compile(r"应当|必须|不得|严禁|禁止")  # a sentence that states a rule
+# the first modal of a rule sentence, where its subject ends (所在单位应当…); not 应急, 相应, nor 无须
+MODAL = re.compile(rf"{DUTY.pattern}|(?<![相供反适响对])应(?![急用对变力])|(?<![必无])须")
 WHO = re.compile(r"负责|组织|牵头|部门|人民政府|机构|单位|委员会|调查组")
 ROW_WHO = ("牵头单位", "落实单位", "责任单位", "责任部门")
 ROW_DEADLINE = ("完成时限", "时限", "期限")

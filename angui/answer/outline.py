@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from angui.answer.features import PENALTY
+from angui.answer.features import DUTY, PENALTY
 from angui.answer.gate import Gate
 from angui.answer.retrieve import Retriever
 from angui.answer.sentences import coverage, fields, items, sentences
@@ -19,7 +19,6 @@ DUTIES, REQUIREMENTS, INSPECTION, PENALTIES, ACCIDENTS = SECTIONS
 PER_SECTION = 8  # key provisions under one heading
 MAX_QUOTE = 200
 _WHO = re.compile(r"职责|负责|主要负责人|负总责")
-_DUTY = re.compile(r"应当|必须|不得|严禁|禁止")
 
 
 @dataclass
@@ -61,7 +60,7 @@ def _place(unit: StoredUnit, terms: dict[str, float]) -> tuple[str, str]:
         return INSPECTION, _sentence(unit, terms)
     if _WHO.search(unit.text[:120]):
         return DUTIES, _sentence(unit, terms, _WHO)
-    return REQUIREMENTS, _sentence(unit, terms, _DUTY)
+    return REQUIREMENTS, _sentence(unit, terms, DUTY)
 
 
 def build(retriever: Retriever, topic: str, gate: Gate | None = None) -> Outline:

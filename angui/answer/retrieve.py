@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from angui.answer.features import states
+from angui.answer.features import MODAL, states
 from angui.answer.grades import graded
 from angui.answer.intent import GENERAL, Intent, IntentClassifier
 from angui.answer.model import CURRENT
@@ -47,7 +47,6 @@ EXPANSIONS = 3  # words searched for an abbreviation the corpus lacks (定检 �
 ROLE = r"单位|部门|人民政府|负责人|管理人员|从业人员|职工|劳动者|机构|企业|调查组"
 ASKED_ROLE = re.compile(rf"({ROLE})(?=.{{0,6}}?(?:(?<![主重需])要|应当|应该|需要|必须|多久|几天|什么时候))")
 SAME_ROLE = {"企业": "单位"}  # an enterprise is what provisions call a (生产经营)单位
-MODAL = re.compile(r"应当|必须|不得|严禁|禁止|(?<![相供反适响对])应(?![急用对变力])|(?<![必无])须")  # not 应急, 相应
 ACTOR_BOOST = 0.3  # share added to a unit where the asked role is the subject of a rule (所在单位应当…)
 PHRASE_WEIGHT = 0.3  # share of the question's adjacent word pairs found verbatim in the unit (较大事故, 不维修)
 # a relative time after a word, as provisions write it (编制应急预案之前 → 编制应急预案前, 公布以后 → 公布后), so the
