@@ -197,3 +197,12 @@ def test_eval_prints_per_intent_figures_and_misses(seed_index, tmp_path):
     assert any(line.strip().startswith("未答对") for line in lines) and lines[-1].startswith("题数 3")
     brief = run_cli("eval", str(questions), "--index", str(seed_index), "--brief").stdout.strip().splitlines()
     assert len(brief) == 1 and brief[0].startswith("题数 3")
+
+
+@pytest.mark.slow
+def test_what_is_question_refused_when_no_top_unit_names_its_subject(model_service):
+    refused = model_service.ask("今年安全生产月的活动主题是什么？")
+    assert not refused.found and refused.signals["asked"] == 0.0
+    assert any("活动主题" in w and "安全生产月" in w for w in refused.warnings)
+    answered = model_service.ask("重大危险源是什么意思？")
+    assert answered.found and answered.signals["asked"] == 1.0 and "重大危险源" in answered.body
