@@ -206,3 +206,10 @@ def test_what_is_question_refused_when_no_top_unit_names_its_subject(model_servi
     assert any("活动主题" in w and "安全生产月" in w for w in refused.warnings)
     answered = model_service.ask("重大危险源是什么意思？")
     assert answered.found and answered.signals["asked"] == 1.0 and "重大危险源" in answered.body
+
+
+@pytest.mark.slow
+def test_question_citing_a_standard_no_top_unit_names_is_refused(model_service):
+    answer = model_service.ask("按GB 15577的要求，粉尘爆炸危险场所要做哪些检查？")
+    assert not answer.found and answer.signals["standards"] == 0.0
+    assert any("15577" in w for w in answer.warnings)

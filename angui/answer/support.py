@@ -1,4 +1,5 @@
-"""What a what-is question asks about, and whether the evidence names it (今年安全生产月的主题是什么 → 安全生产月)."""
+"""What a question names that its evidence must name too: the subject of a what-is question (今年安全生产月的主题是什么
+→ 安全生产月) and the standards it cites by number (GB/T 33000)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ DEICTIC = re.compile(r"^(?:今年|去年|明年|本年度|年度|这次|这个|�
 OF = re.compile(r"(?<!目)的(?!确)")  # the particle, not the 的 of 目的 or 的确
 QUOTES = str.maketrans("", "", "“”\"'‘’《》「」『』")
 LABEL = re.compile(r"(?m)^[\s\-*#]*[^：:\n]{1,12}[：:]")  # a line's field label (适用主题：, 较大危险因素：) names no content
+# a national or trade standard cited by number, in `compact` form (gb/t33000, aq3009, gbz2.1): prefix and number
+STANDARD = re.compile(r"(?<![a-z])(gbz|gb|aq|jgj|tsg|hg|sh|dl|ws|jb)(?:/t)?(\d{1,6}(?:\.\d+)?)(?![\d.])")
 MIN_TERM, MAX_TERM = 2, 8  # a longer phrase describes rather than names: a provision need not hold it verbatim
 
 
@@ -35,3 +38,8 @@ def names_any(texts: Iterable[str], terms: list[str]) -> bool:
     """Whether one of the texts holds one of the terms verbatim (after `compact`) outside its field labels."""
     normed = [compact(LABEL.sub("", t)) for t in texts]
     return any(term in text for term in terms for text in normed)
+
+
+def standards(text: str) -> set[tuple[str, str]]:
+    """The standards a text cites by number, as (prefix, number): GB/T 33000 → ("gb", "33000")."""
+    return set(STANDARD.findall(compact(text)))
