@@ -107,6 +107,29 @@ def test_follow_up_answers_the_second_part_of_a_question() -> None:
     assert spans.follow_up(lead, cands, terms("通知", "提前")) == []  # the lead already answers it
 
 
+def test_follow_up_states_what_the_second_part_asks_for() -> None:
+    from angui.answer.features import DURATION
+
+    text = ("第三十一条 申请使用许可证的企业，应当向设区的市级人民政府安全生产监督管理部门提出申请。"
+            "安全生产监督管理部门应当将颁发许可证的情况通报公安机关。"
+            "安全生产监督管理部门应当自收到证明材料之日起45日内作出批准或者不予批准的决定。")
+    cands = [cand(0, text)]
+    lead = [cands[0].statement("申请使用许可证的企业，应当向设区的市级人民政府安全生产监督管理部门提出申请。")]
+    words = terms("批下来")  # the second part's own words are in no sentence
+    assert spans.follow_up(lead, cands, words) == []
+    extra = spans.follow_up(lead, cands, words, DURATION)  # …多少天能批下来: a counted time answers it
+    assert len(extra) == 1 and "45日内" in extra[0].text
+
+
+def test_a_second_question_typed_without_its_question_mark_is_one() -> None:
+    from angui.answer.compose import COMPOUND_Q, _last_clause
+
+    assert COMPOUND_Q.search("无主危化品归哪个部门接收？处理费用谁出")
+    assert _last_clause("无主危化品归哪个部门接收？处理费用谁出") == "处理费用谁出"
+    assert not COMPOUND_Q.search("危险作业管理制度要覆盖哪几类作业？我们在补制度")  # a remark, not a question
+    assert not COMPOUND_Q.search("有限空间作业要检查哪些内容？") and _last_clause("有限空间作业要检查哪些内容？") == ""
+
+
 INLINE = ("十、推行安全生产责任保险。要推动有涉爆粉尘作业、涉氯涉氨作业、有限空间作业的企业投保安全生产责任保险，"
           "年底前实现应保尽保。")
 TRAINING = "序号：16\n工作任务：推动培训工程\n具体要求：1、开展送法入企活动；\n2、做好事故资料整理分析。"

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from angui.answer import editions, spans
-from angui.answer.features import HOW_LONG, HOW_Q, asked_unit
+from angui.answer.features import AMOUNT, DURATION, HOW_LONG, HOW_Q, NUMBER, TIME, asked_unit
 from angui.answer.gate import Gate
 from angui.answer.intent import Intent
 from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
@@ -27,7 +27,9 @@ POINT_UNITS, POINTS_PER_UNIT, MAX_POINTS, MIN_POINT = 4, 6, 10, 4
 SINGLE_CHAR = 0.5  # weight of a one-character term when choosing sentences (清 of 清梳棉 matches 清除 anywhere)
 ELLIPSIS = " …… "  # joins two sentences of one unit quoted in one lead line
 CLAUSE_SPLIT = re.compile(r"[？?；;。!！]|，(?=[^，]{2,}[吗呢][？?]?$)")
-COMPOUND_Q = re.compile(r"[？?].+[？?吗呢]$|[，,；;].{2,}[吗呢][？?]?$")  # two questions in one: …多久？能延吗
+ASKS = r"谁|哪|什么|啥|多少|多久|多长|几|吗|呢|怎么|如何|怎样|是否|能否|可否|要不要|能不能|可不可以"  # a clause that asks
+# two questions in one: …多久？能延吗, and one typed without its last question mark (…归哪个部门接收？处理费用谁出)
+COMPOUND_Q = re.compile(rf"[？?].+[？?吗呢]$|[？?][^？?]*(?:{ASKS})|[，,；;].{{2,}}[吗呢][？?]?$")
 BARE_LOC = re.compile(r"^#*\s*第[零〇一二三四五六七八九十百千两\d]+条$")  # a heading line, not a requirement
 
 NOT_FOUND = ("知识库中没有找到能回答这个问题的依据，不作回答。"
@@ -83,12 +85,22 @@ class Composer:
         if not lead:
             lead = self._best_sentences(hits, terms, retrieval.question)
         if compound:
-            lead += spans.follow_up(lead, cands, _last_clause_terms(retrieval))
+            last = _last_clause(retrieval.question)
+            lead += spans.follow_up(lead, cands, _last_clause_terms(retrieval), self._asks(last))
         lead = _label_once(lead)
         for st in lead:
             if st.cite is not None:
                 quotes[st.cite - 1] += st.text.split(ELLIPSIS)  # quotes are verbatim pieces
         return lead
+
+    def _asks(self, clause: str) -> re.Pattern[str] | None:
+        """What a question's clause asks a sentence to state, by its first cue: a counted time for 多少天/多久, a
+        time, a number or a fine; None for other clauses (谁, 吗)."""
+        intents = self.retriever.intents
+        cue = next(iter(intents.cued(clause)), None) if intents and clause else None
+        if cue == "deadline":
+            return DURATION if HOW_LONG.search(clause) else TIME
+        return {"number": NUMBER, "penalty": AMOUNT}.get(cue or "")
 
     def _edition_change(self, hits: list[Hit]) -> list[Statement]:
         """For "what changed" questions: the current provision, then what differs from the superseded edition
@@ -233,11 +245,16 @@ def _label_once(lead: list[Statement]) -> list[Statement]:
     return out
 
 
+def _last_clause(question: str) -> str:
+    """The question's last clause when it has more than one (…向哪一级申请？多少天能批下来 → 多少天能批下来), else ""."""
+    clauses = [c for c in CLAUSE_SPLIT.split(question) if c.strip()]
+    return clauses[-1] if len(clauses) > 1 else ""
+
+
 def _last_clause_terms(retrieval: Retrieval) -> dict[str, float]:
     """The terms of the question's last clause (…要提前通知吗), its cue words included: what a follow-up sentence
     must cover."""
-    clauses = [c for c in CLAUSE_SPLIT.split(retrieval.question) if c.strip()]
-    last = set(tokenize(clauses[-1])) if len(clauses) > 1 else set()
+    last = set(tokenize(_last_clause(retrieval.question)))
     return {t: w for t, w in retrieval.terms.items() if t in last}  # cue words too: 要提前通知吗
 
 

@@ -133,19 +133,23 @@ def _field_lines(c: Candidate, names: tuple[str, ...]) -> list[str]:
     return [f"{k}：{v}" for k, v in c.fields.items() if k.replace("\n", "") in names and v]
 
 
-def follow_up(lead: list[Statement], cands: Sequence[Candidate], terms: dict[str, float]) -> list[Statement]:
+def follow_up(lead: list[Statement], cands: Sequence[Candidate], terms: dict[str, float],
+              asks: re.Pattern[str] | None = None) -> list[Statement]:
     """For a two-part question, the sentence that answers the second part when the lead does not already hold it:
-    from the lead's unit (…多少个工作日内批复？能延长吗 → the extension sentence), else from another top unit."""
+    from the lead's unit (…多少个工作日内批复？能延长吗 → the extension sentence), else from another top unit.
+    `asks`: what the second part asks for (…多少天能批下来 → a counted time); a sentence of the lead's unit that
+    states it answers even without the part's words."""
     cited = next((s.cite for s in lead if s.cite), None)
     c = next((c for c in cands if c.index + 1 == cited), None)
-    if c is None or not terms:
+    if c is None or not (terms or asks):
         return []
     shown = "".join(s.text for s in lead)
-    if coverage(shown, terms) >= FOLLOW_UP_DONE:
+    if terms and coverage(shown, terms) >= FOLLOW_UP_DONE:
         return []
     rest = [p for p in sentences(c.text) if p not in shown]
-    best = max(rest, key=lambda p: coverage(p, terms), default=None)
-    if best and coverage(best, terms) >= FOLLOW_UP_MIN:
+    stating = [p for p in rest if asks and asks.search(p)]
+    best = max(stating or rest, key=lambda p: coverage(p, terms), default=None)
+    if best and (stating or coverage(best, terms) >= FOLLOW_UP_MIN):
         return [c.statement(best, labelled=lead[-1].cite != cited)]  # labelled when another unit's line is last
     other = [(coverage(p, terms), -o.index, p, o) for o in cands[:SPAN_UNITS] if o is not c
              for p in sentences(o.text) if p not in shown and _matched(p, terms) >= min(2, len(terms))]
