@@ -69,6 +69,18 @@ def test_exact_reference_prefers_current_edition(service):
         assert any(f"[{c.n}] 出自已修订文本" in w for c in old for w in answer.warnings)
 
 
+def test_article_by_number_with_an_edition_question_shows_what_changed(service):
+    answer = service.ask("应急预案管理办法第二十一条，新旧版本有什么不同？")
+    lines = [s.plain() for s in answer.lead]
+    assert answer.citations[0].status == "现行" and lines[0].startswith("《生产安全事故应急预案管理办法》(2019修正)")
+    compared = next(i for i, line in enumerate(lines) if line.startswith("与2016原文（已修订）相比"))
+    old = next(c for c in answer.citations if c.status == "已修订")
+    assert any("建筑施工企业" in s.text and s.cite == old.n for s in answer.lead[compared:])  # the 2016 wording, cited
+    assert all(s.text in answer.citations[s.cite - 1].quote for s in answer.lead if s.cite)  # every line quoted verbatim
+    plain = service.ask("应急预案管理办法第二十一条")
+    assert not any("相比" in s.text for s in plain.lead)  # a plain lookup stays the article alone
+
+
 @pytest.mark.slow
 def test_question_answered_by_both_editions_cites_2019_first(model_service):
     answer = model_service.ask("生产经营单位的应急预案多久要评估一次？")

@@ -72,8 +72,12 @@ class Composer:
     def _lead(self, retrieval: Retrieval, quotes: dict[int, list[str]]) -> list[Statement]:
         """The direct answer: an exact article, the span the intent asks for, or the best sentences of the top units."""
         hits, terms, intent = retrieval.hits, retrieval.terms, retrieval.intent
-        if hits[0].exact:
-            return self._whole_provision(hits, quotes)
+        if hits[0].exact:  # an article by number, whole; 新旧对比 of it adds what changed
+            changed = self._changes(hits, 0) if intent.name == "edition" else []
+            for st in changed:
+                if st.cite is not None:
+                    quotes[st.cite - 1].append(st.text)
+            return self._whole_provision(hits, quotes) + changed
         lead = self._edition_change(hits) if intent.name == "edition" else []
         compound = bool(COMPOUND_Q.search(retrieval.question))
         cands = self._candidates(hits, retrieval.question)
@@ -103,24 +107,29 @@ class Composer:
         return {"number": NUMBER, "penalty": AMOUNT}.get(cue or "")
 
     def _edition_change(self, hits: list[Hit]) -> list[Statement]:
-        """For "what changed" questions: the current provision, then what differs from the superseded edition
-        (whose unit is cited too, taking the last citation's place when it was not among the hits)."""
+        """For "what changed" questions: the first top provision with a superseded edition that differs, then
+        what differs."""
         for i, h in enumerate(hits[: spans.SPAN_UNITS]):
-            old = self.retriever.superseded(h.unit)
-            if old is None:
-                continue
-            j = next((n for n, o in enumerate(hits) if o.unit.id == old.id), None)
-            if j is None:
-                j = len(hits) - 1 if len(hits) > i + 1 else len(hits)
-                hit = Hit(old, score=h.score)
-                hits[j:] = [hit]
-            diff = editions.changes(h.unit.text, old.text, i + 1, j + 1)
-            if diff:
-                m, o = h.unit.meta, old.meta
-                head = Statement(h.unit.text, i + 1, _where(m))
-                compared = Statement(f"与{o['edition'] or '原文本'}（{o['status']}）相比：")
-                return [head, compared, *diff]
+            changed = self._changes(hits, i)
+            if changed:
+                return [Statement(h.unit.text, i + 1, _where(h.unit.meta)), *changed]
         return []
+
+    def _changes(self, hits: list[Hit], i: int) -> list[Statement]:
+        """What differs between hit i and its superseded edition, headed by the edition compared ([] when it has
+        none or they agree); the superseded unit is cited too, taking the last citation's place when it was not
+        among the hits."""
+        h = hits[i]
+        old = self.retriever.superseded(h.unit)
+        if old is None:
+            return []
+        j = next((n for n, o in enumerate(hits) if o.unit.id == old.id), None)
+        if j is None:
+            j = len(hits) - 1 if len(hits) > i + 1 else len(hits)
+            hits[j:] = [Hit(old, score=h.score)]
+        diff = editions.changes(h.unit.text, old.text, i + 1, j + 1)
+        o = old.meta
+        return [Statement(f"与{o['edition'] or '原文本'}（{o['status']}）相比："), *diff] if diff else []
 
     def _candidates(self, hits: list[Hit], question: str) -> list[spans.Candidate]:
         """The top units as span rules see them: whole provisions (split units joined), with short labels."""
