@@ -167,3 +167,16 @@ def test_the_rule_whose_subject_is_the_asked_role_ranks_first(tmp_path, monkeypa
     assert service.composer.retriever.search(question).hits[0].unit.meta["loc"] == "第十七条"  # 所在单位应当
     monkeypatch.setattr(retrieve, "ACTOR_BOOST", 0.0)
     assert service.composer.retriever.search(question).hits[0].unit.meta["loc"] == "第二十条"
+
+
+def test_a_how_long_question_lifts_the_unit_that_states_a_counted_time(tmp_path, monkeypatch) -> None:
+    (tmp_path / "检验办法.txt").write_text(
+        "第八条 气瓶使用单位应当定期申请检验，按时进行检验检测，检验不合格的不得继续使用。\n"
+        "第九条 气瓶使用单位应当在检验合格有效期届满前1个月申请检验。\n", encoding="utf-8")
+    assert not ingest_into(tmp_path / "index", tmp_path / "检验办法.txt").skipped
+    service = open_service(tmp_path / "index")
+    with_boost = scores(service, "气瓶要提前多久申请检验？")
+    monkeypatch.setattr(retrieve, "INTENT_BOOST", 0.0)
+    without = scores(service, "气瓶要提前多久申请检验？")
+    assert with_boost["第九条"] == pytest.approx((1 + 0.15) * without["第九条"])  # 1个月 answers 多久
+    assert with_boost["第八条"] == pytest.approx(without["第八条"])  # 定期 is a time, not how long

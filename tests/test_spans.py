@@ -309,7 +309,8 @@ def test_time_and_length_patterns() -> None:
 
     assert all(DURATION.search(t) for t in ("1小时内", "20个工作日内", "每两年", "每3个月", "每月检查一次"))
     assert not any(DURATION.search(t) for t in ("2022年底前", "6月份清零", "3月15日印发", "立即报告"))
-    assert all(HOW_LONG.search(q) for q in ("几年复审一次", "多少个小时", "几周", "多长时间"))
+    assert all(HOW_LONG.search(q) for q in ("几年复审一次", "多少个小时", "几周", "多长时间", "几个月"))
+    assert not HOW_LONG.search("清零节点是几月")  # which month, not how many
     assert not HOW_LONG.search("什么时候完成")
     assert NUMBER.search("高度2m及以上") and asked_unit("多高").search("高度2m及以上")
 

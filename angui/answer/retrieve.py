@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from angui.answer.features import MODAL, states
+from angui.answer.features import DURATION, HOW_LONG, MODAL, states
 from angui.answer.grades import graded
 from angui.answer.intent import GENERAL, Intent, IntentClassifier
 from angui.answer.model import CURRENT
@@ -183,6 +183,7 @@ class Retriever:
         pairs = phrases(searched, self.lexical.idf)
         self_check = bool(SELF_CHECK_Q.search(question))
         roles = {SAME_ROLE.get(r, r) for r in ASKED_ROLE.findall(question)}
+        counted = intent.name == "deadline" and bool(HOW_LONG.search(question))  # 多久 asks a count: 1个月, not 定期
         for uid, hit in fused.items():
             hit.unit = units.get(uid)  # type: ignore[assignment]
             if hit.unit is not None:
@@ -191,7 +192,7 @@ class Retriever:
                              + COVERAGE_WEIGHT * covered(self._normed(hit.unit), terms) * substance
                              + DENSE_WEIGHT * max(0.0, hit.dense - DENSE_FLOOR) / (1 - DENSE_FLOOR)
                              + PHRASE_WEIGHT * covered(self._normed(hit.unit), pairs) * substance)
-                if states(intent.name, hit.unit.text):
+                if (DURATION.search(hit.unit.text) if counted else states(intent.name, hit.unit.text)):
                     hit.score *= 1 + INTENT_BOOST
                 elif not intent.has("penalty") and states("penalty", hit.unit.text):
                     hit.score *= 1 - PENALTY_DEMOTE
