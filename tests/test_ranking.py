@@ -180,3 +180,21 @@ def test_a_how_long_question_lifts_the_unit_that_states_a_counted_time(tmp_path,
     without = scores(service, "气瓶要提前多久申请检验？")
     assert with_boost["第九条"] == pytest.approx((1 + 0.15) * without["第九条"])  # 1个月 answers 多久
     assert with_boost["第八条"] == pytest.approx(without["第八条"])  # 定期 is a time, not how long
+
+
+def test_a_penalty_by_another_act_lifts_that_acts_units(tmp_path, monkeypatch) -> None:
+    (tmp_path / "危险品条例.txt").write_text(
+        "第七十六条 危险品生产企业应当取得安全生产许可证。\n"
+        "第七十七条 未依法取得危险品安全生产许可证从事危险品生产的，依照《许可证条例》的规定处罚。\n", encoding="utf-8")
+    (tmp_path / "许可证条例.txt").write_text(
+        "第十九条 未取得许可证擅自进行生产的，责令停止生产，并处10万元以上50万元以下的罚款。\n"
+        "第二十条 许可证有效期满未办理延期手续，继续进行生产的，处5万元以上10万元以下的罚款。\n", encoding="utf-8")
+    assert not ingest_into(tmp_path / "index", tmp_path).skipped
+    service = open_service(tmp_path / "index")
+    asked = "危险品生产企业没取得安全生产许可证就生产，罚多少？"
+    lifted = scores(service, asked)
+    monkeypatch.setattr(retrieve, "REFERRAL", retrieve.re.compile("(?!)"))
+    plain = scores(service, asked)
+    for loc in ("第十九条", "第二十条"):  # the act the top penalty refers to
+        assert lifted[loc] == pytest.approx((1 + retrieve.FAMILY_BOOST) * plain[loc])
+    assert lifted["第七十七条"] == pytest.approx(plain["第七十七条"])  # the referring act itself is not lifted

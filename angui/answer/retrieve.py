@@ -34,6 +34,8 @@ PER_DOC = 3  # citations one document (all its editions together) may hold
 EXACT_NAMED, EXACT_UNNAMED = 6, 3  # units kept for a numbered reference with / without a named document
 NORM_CACHE_MAX = 50_000
 FAMILY_BOOST = 0.3  # share added to units of a document the question names (按安法怎么罚)
+REFERRERS = 3  # top units whose referral to another act's penalties (依照《…》…处罚) is followed
+REFERRAL = re.compile(r"依照((?:《[^》]{2,40}》[、和及或]?)+)[^。；]{0,30}?处罚")
 PENALTY_FOLLOW = 3  # top obligations whose penalty provisions are fetched for a penalty question
 INTENT_BOOST = 0.15  # share added to the score of a unit that states what the question asks for (a time, a fine…)
 DENSE_WEIGHT = 0.2  # the unit's best dense cosine also counts in the final score, rescaled from DENSE_FLOOR..1
@@ -203,6 +205,8 @@ class Retriever:
                 if roles and _subject_of_rule(hit.unit.text, roles):
                     hit.score *= 1 + ACTOR_BOOST
         ranked = sorted((h for h in fused.values() if h.unit is not None), key=lambda h: -h.score)
+        if intent.has("penalty"):
+            ranked = self._referred(ranked)
         hits = ranked[: max(k * 3, RERANKED)]
         order = {h.unit.id: i for i, h in enumerate(hits)}
         exact = self._exact(question, order)
@@ -215,6 +219,19 @@ class Retriever:
         content = {t: w for t, w in terms.items() if not any(rx.fullmatch(t) for rx in cues)} or terms
         return Retrieval(question, diversify(hits, k), qvec, terms, dense_top=unit_top,
                          intent=intent, content=content)
+
+    def _referred(self, ranked: list[Hit]) -> list[Hit]:
+        """A top penalty provision that punishes by another act (依照《安全生产许可证条例》的规定处罚) lifts that act's
+        units as if the question had named it."""
+        referred: set[str] = set()
+        for h in ranked[:REFERRERS]:
+            for clause in REFERRAL.findall(h.unit.text):
+                named = mentioned_families(clause, self.families)
+                referred.update(f for f in named if f != h.unit.meta["family"])
+        for h in ranked if referred else ():
+            if h.unit.meta["family"] in referred:
+                h.score *= 1 + FAMILY_BOOST
+        return sorted(ranked, key=lambda h: -h.score) if referred else ranked
 
     def _with_penalties(self, hits: list[Hit]) -> list[Hit]:
         """Follow penalty links: the penalty provision of each top obligation goes just above it (both are cited)."""
