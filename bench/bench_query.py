@@ -39,6 +39,8 @@ QUESTION_SETS = {  # name -> (file, what it is)
     "tune": (REPO / "bench" / "tune.jsonl", "written for this work, tuned on"),
     "heldout": (REPO / "bench" / "heldout.jsonl", "written with tune, never tuned on"),
     "heldout2": (REPO / "bench" / "heldout2.jsonl", "written blind later, never tuned on"),
+    "heldout3": (REPO / "bench" / "heldout3.jsonl", "written blind, never tuned on"),
+    "tune2": (REPO / "bench" / "tune2.jsonl", "written blind, then tuned on"),
     "corpus_questions": (REPO / "bench" / "corpus_questions.jsonl", "earlier sessions' set, tuned on"),
     "dev": (EVAL / "dev.jsonl", "work points"),
 }
