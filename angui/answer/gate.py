@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from angui.answer.retrieve import Retrieval
+from angui.answer.retrieve import Hit, Retrieval
 from angui.answer.sentences import coverage
 from angui.answer.support import asked_terms, names_any, standards
 from angui.embeddings import Embedder, EmbeddingCache, embed_queries
@@ -76,7 +76,7 @@ class Gate:
         return Verdict(on_topic and evidence, signals, warnings)
 
 
-def _unnamed(retrieval: Retrieval, top: list, signals: dict[str, float]) -> str:
+def _unnamed(retrieval: Retrieval, top: list[Hit], signals: dict[str, float]) -> str:
     """What the question names that no top unit names, for the warning ("" when nothing is missing): a what-is
     question's subject (…的主题是什么 needs 主题 or its owner) and the standards it cites (GB/T 33000)."""
     texts = [h.unit.search_text for h in top]
