@@ -58,6 +58,13 @@ def test_exact_article_comes_first(service, question, loc):
     assert answer.lead[1].text == first.text and answer.lead[1].cite == 1
 
 
+def test_article_of_a_cited_standard_is_not_taken_for_an_article_here(service):
+    answer = service.ask("按GB 15577第6条，粉尘清理有什么要求？")  # the standard's article 6, not 安全生产法第六条
+    assert "exact" not in answer.signals
+    assert not answer.citations or base_loc(answer.citations[0].loc) != "第六条"
+    assert service.ask("安全生产法第6条").signals.get("exact") == 1.0  # a named document keeps its lookup
+
+
 def test_exact_reference_prefers_current_edition(service):
     answer = service.ask("应急预案管理办法第26条")
     cites = answer.citations

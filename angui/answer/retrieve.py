@@ -14,6 +14,7 @@ from angui.answer.model import CURRENT
 from angui.answer.phrases import phrases
 from angui.answer.refs import find_references, mentioned_families
 from angui.answer.sentences import NEAR_DUPLICATE, bigrams, covered, near_duplicate, sentences
+from angui.answer.support import standards
 from angui.kb import KnowledgeBase
 from angui.lexical import tokenize
 from angui.schema import base_loc
@@ -277,7 +278,10 @@ class Retriever:
     def _exact(self, question: str, order: dict[str, int]) -> list[Hit]:
         """Units named by number in the question, current edition first."""
         out: list[Hit] = []
+        cites_standard = bool(standards(question))
         for ref in find_references(question, self.families):
+            if cites_standard and not ref.families:
+                continue  # GB 15577第6条 is the standard's article 6, not article 6 of any document here
             docs = [m for m in self.docs.values() if not ref.families or m["family"] in ref.families]
             if not docs:
                 continue
