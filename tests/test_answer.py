@@ -65,6 +65,12 @@ def test_article_of_a_cited_standard_is_not_taken_for_an_article_here(service):
     assert service.ask("安全生产法第6条").signals.get("exact") == 1.0  # a named document keeps its lookup
 
 
+def test_an_article_of_a_law_the_knowledge_base_lacks_is_refused(service):
+    answer = service.ask("道路交通安全法第二十条")  # once answered with 安全生产法第二十条 (安全法 read as its alias)
+    assert not answer.found and "exact" not in answer.signals and answer.citations == []
+    assert any("《道路交通安全法》" in w for w in answer.warnings)
+
+
 def test_exact_reference_prefers_current_edition(service):
     answer = service.ask("应急预案管理办法第26条")
     cites = answer.citations

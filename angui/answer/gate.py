@@ -66,25 +66,27 @@ class Gate:
                    "content": round(content, 4), "score": round(score, 4)}
         on_topic = domain > self.margin
         evidence = cover >= self.min_cover or content >= self.min_content or score >= self.min_score
+        unnamed = _unnamed(retrieval, top, signals)  # what the question names and no top unit does: no evidence
+        evidence = evidence and not unnamed
         warnings = [] if on_topic else ["问题不属于安全生产监管范围"]
         if on_topic and not evidence:
-            warnings.append("知识库中与问题相关的内容不足")
-        unnamed = _unnamed(retrieval, top, signals)
-        if on_topic and evidence and unnamed:
-            evidence = False
-            warnings.append(f"最相关的条文中没有提到{unnamed}")
+            warnings.append(f"最相关的条文中没有提到{unnamed}" if unnamed else "知识库中与问题相关的内容不足")
         return Verdict(on_topic and evidence, signals, warnings)
 
 
 def _unnamed(retrieval: Retrieval, top: list[Hit], signals: dict[str, float]) -> str:
     """What the question names that no top unit names, for the warning ("" when nothing is missing): a what-is
-    question's subject (…的主题是什么 needs 主题 or its owner) and the standards it cites (GB/T 33000)."""
+    question's subject (…的主题是什么 needs 主题 or its owner), a document the knowledge base lacks (道路交通安全法)
+    and the standards it cites (GB/T 33000)."""
     texts = [h.unit.search_text for h in top]
     missing = ""
     asked = asked_terms(retrieval.question) if retrieval.intent.name == DEFINITION else []
     if asked:
         signals["asked"] = float(names_any(texts, asked))
         missing = "" if signals["asked"] else "“" + "”或“".join(asked) + "”的内容"
+    if retrieval.unheld:
+        signals["documents"] = float(names_any(texts, retrieval.unheld))
+        missing = missing or ("" if signals["documents"] else "《" + "》《".join(retrieval.unheld) + "》")
     cited = standards(retrieval.question)
     if cited:
         held = set().union(*(standards(t) for t in texts))

@@ -12,7 +12,7 @@ from angui.answer.grades import graded
 from angui.answer.intent import GENERAL, Intent, IntentClassifier
 from angui.answer.model import CURRENT
 from angui.answer.phrases import phrases
-from angui.answer.refs import find_references, mentioned_families
+from angui.answer.refs import find_references, mentioned_families, unheld_documents
 from angui.answer.sentences import NEAR_DUPLICATE, bigrams, covered, near_duplicate, sentences
 from angui.answer.support import standards
 from angui.kb import KnowledgeBase
@@ -84,6 +84,7 @@ class Retrieval:
     dense_top: float = 0.0
     intent: Intent = field(default_factory=lambda: Intent(GENERAL, 0.0))
     content: dict[str, float] = field(default_factory=dict)  # terms without intent cue words: the topic
+    unheld: list[str] = field(default_factory=list)  # documents the question names that the knowledge base lacks
 
 
 def searched_words(question: str) -> tuple[str, str | None]:
@@ -210,7 +211,8 @@ class Retriever:
             ranked = self._referred(ranked)
         hits = ranked[: max(k * 3, RERANKED)]
         order = {h.unit.id: i for i, h in enumerate(hits)}
-        exact = self._exact(question, order)
+        unheld = unheld_documents(question, self.families)
+        exact = self._exact(question, order, bare=not unheld and not standards(question))
         seen = {h.unit.id for h in exact}
         hits = exact + [h for h in hits if h.unit.id not in seen]
         if intent.name == "penalty":
@@ -219,7 +221,7 @@ class Retriever:
         cues = self.intents.cues.values() if self.intents else ()
         content = {t: w for t, w in terms.items() if not any(rx.fullmatch(t) for rx in cues)} or terms
         return Retrieval(question, diversify(hits, k), qvec, terms, dense_top=unit_top,
-                         intent=intent, content=content)
+                         intent=intent, content=content, unheld=unheld)
 
     def _referred(self, ranked: list[Hit]) -> list[Hit]:
         """A top penalty provision that punishes by another act (依照《安全生产许可证条例》的规定处罚) lifts that act's
@@ -275,13 +277,14 @@ class Retriever:
             self._norm_cache[unit.id] = compact(unit.search_text)
         return self._norm_cache[unit.id]
 
-    def _exact(self, question: str, order: dict[str, int]) -> list[Hit]:
-        """Units named by number in the question, current edition first."""
+    def _exact(self, question: str, order: dict[str, int], bare: bool = True) -> list[Hit]:
+        """Units named by number in the question, current edition first. `bare`: whether a number with no
+        document here (第6条) may be looked up in any document; not when the question names a standard or a
+        document the knowledge base lacks (GB 15577第6条, 道路交通安全法第二十条 are their own articles)."""
         out: list[Hit] = []
-        cites_standard = bool(standards(question))
         for ref in find_references(question, self.families):
-            if cites_standard and not ref.families:
-                continue  # GB 15577第6条 is the standard's article 6, not article 6 of any document here
+            if not bare and not ref.families:
+                continue
             docs = [m for m in self.docs.values() if not ref.families or m["family"] in ref.families]
             if not docs:
                 continue
