@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from angui.answer import editions, spans
-from angui.answer.features import AMOUNT, DURATION, HOW_LONG, HOW_Q, NUMBER, TIME, asked_unit
+from angui.answer.features import AMOUNT, HOW_LONG, HOW_Q, NUMBER, asked_time, asked_unit
 from angui.answer.gate import Gate
 from angui.answer.intent import Intent
 from angui.answer.model import CURRENT, Answer, Citation, Statement, provision_label
@@ -74,10 +74,7 @@ class Composer:
         hits, terms, intent = retrieval.hits, retrieval.terms, retrieval.intent
         if hits[0].exact:  # an article by number, whole; 新旧对比 of it adds what changed
             changed = self._changes(hits, 0) if intent.name == "edition" else []
-            for st in changed:
-                if st.cite is not None:
-                    quotes[st.cite - 1].append(st.text)
-            return self._whole_provision(hits, quotes) + changed
+            return self._whole_provision(hits, quotes) + _quoted(changed, quotes)
         lead = self._edition_change(hits) if intent.name == "edition" else []
         compound = bool(COMPOUND_Q.search(retrieval.question))
         cands = self._candidates(hits, retrieval.question)
@@ -91,11 +88,7 @@ class Composer:
         if compound:
             last = _last_clause(retrieval.question)
             lead += spans.follow_up(lead, cands, _last_clause_terms(retrieval), self._asks(last))
-        lead = _label_once(lead)
-        for st in lead:
-            if st.cite is not None:
-                quotes[st.cite - 1] += st.text.split(ELLIPSIS)  # quotes are verbatim pieces
-        return lead
+        return _quoted(_label_once(lead), quotes)
 
     def _asks(self, clause: str) -> re.Pattern[str] | None:
         """What a question's clause asks a sentence to state, by its first cue: a counted time for 多少天/多久, a
@@ -103,7 +96,7 @@ class Composer:
         intents = self.retriever.intents
         cue = next(iter(intents.cued(clause)), None) if intents and clause else None
         if cue == "deadline":
-            return DURATION if HOW_LONG.search(clause) else TIME
+            return asked_time(clause)
         return {"number": NUMBER, "penalty": AMOUNT}.get(cue or "")
 
     def _edition_change(self, hits: list[Hit]) -> list[Statement]:
@@ -243,6 +236,14 @@ def _source_first(hits: list[Hit], lead: list[Statement], quotes: defaultdict[in
     moved = defaultdict(list, {new[i]: q for i, q in quotes.items()})
     renumbered = [replace(st, cite=new[st.cite - 1] + 1) if st.cite else st for st in lead]
     return [hits[i] for i in order], renumbered, moved
+
+
+def _quoted(lead: list[Statement], quotes: dict[int, list[str]]) -> list[Statement]:
+    """The lead, after recording the verbatim pieces each of its lines quotes from its cited unit."""
+    for st in lead:
+        if st.cite is not None:
+            quotes[st.cite - 1] += st.text.split(ELLIPSIS)
+    return lead
 
 
 def _label_once(lead: list[Statement]) -> list[Statement]:

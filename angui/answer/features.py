@@ -65,6 +65,11 @@ FEATURES = {
 }
 
 
+def asked_time(question: str) -> re.Pattern[str]:
+    """The times that answer a when-question: a counted time for 多久/多少天 (1个月, not 定期), else any time."""
+    return DURATION if HOW_LONG.search(question) else TIME
+
+
 def states(intent: str, text: str) -> bool:
     """Whether a text states what an intent asks for (False for intents without a feature)."""
     feature = FEATURES.get(intent)

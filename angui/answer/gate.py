@@ -87,7 +87,7 @@ def _unnamed(retrieval: Retrieval, top: list[Hit], signals: dict[str, float]) ->
     if retrieval.unheld:
         signals["documents"] = float(names_any(texts, retrieval.unheld))
         missing = missing or ("" if signals["documents"] else "《" + "》《".join(retrieval.unheld) + "》")
-    cited = standards(retrieval.question)
+    cited = retrieval.standards
     if cited:
         held = set().union(*(standards(t) for t in texts))
         signals["standards"] = float(cited <= held)

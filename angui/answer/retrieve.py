@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from angui.answer.features import DURATION, HOW_LONG, MODAL, states
+from angui.answer.features import MODAL, asked_time, states
 from angui.answer.grades import graded
 from angui.answer.intent import GENERAL, Intent, IntentClassifier
 from angui.answer.model import CURRENT
@@ -85,6 +85,7 @@ class Retrieval:
     intent: Intent = field(default_factory=lambda: Intent(GENERAL, 0.0))
     content: dict[str, float] = field(default_factory=dict)  # terms without intent cue words: the topic
     unheld: list[str] = field(default_factory=list)  # documents the question names that the knowledge base lacks
+    standards: set[tuple[str, str]] = field(default_factory=set)  # standards the question cites by number
 
 
 def searched_words(question: str) -> tuple[str, str | None]:
@@ -187,7 +188,7 @@ class Retriever:
         pairs = phrases(searched, self.lexical.idf)
         self_check = bool(SELF_CHECK_Q.search(question))
         roles = {SAME_ROLE.get(r, r) for r in ASKED_ROLE.findall(question)}
-        counted = intent.name == "deadline" and bool(HOW_LONG.search(question))  # 多久 asks a count: 1个月, not 定期
+        timed = asked_time(question) if intent.name == "deadline" else None  # 多久 asks a count: 1个月, not 定期
         for uid, hit in fused.items():
             hit.unit = units.get(uid)  # type: ignore[assignment]
             if hit.unit is not None:
@@ -196,7 +197,7 @@ class Retriever:
                              + COVERAGE_WEIGHT * covered(self._normed(hit.unit), terms) * substance
                              + DENSE_WEIGHT * max(0.0, hit.dense - DENSE_FLOOR) / (1 - DENSE_FLOOR)
                              + PHRASE_WEIGHT * covered(self._normed(hit.unit), pairs) * substance)
-                if (DURATION.search(hit.unit.text) if counted else states(intent.name, hit.unit.text)):
+                if timed.search(hit.unit.text) if timed else states(intent.name, hit.unit.text):
                     hit.score *= 1 + INTENT_BOOST
                 elif not intent.has("penalty") and states("penalty", hit.unit.text):
                     hit.score *= 1 - PENALTY_DEMOTE
@@ -211,8 +212,8 @@ class Retriever:
             ranked = self._referred(ranked)
         hits = ranked[: max(k * 3, RERANKED)]
         order = {h.unit.id: i for i, h in enumerate(hits)}
-        unheld = unheld_documents(question, self.families)
-        exact = self._exact(question, order, bare=not unheld and not standards(question))
+        unheld, cited = unheld_documents(question, self.families), standards(question)
+        exact = self._exact(question, order, bare=not unheld and not cited)
         seen = {h.unit.id for h in exact}
         hits = exact + [h for h in hits if h.unit.id not in seen]
         if intent.name == "penalty":
@@ -221,7 +222,7 @@ class Retriever:
         cues = self.intents.cues.values() if self.intents else ()
         content = {t: w for t, w in terms.items() if not any(rx.fullmatch(t) for rx in cues)} or terms
         return Retrieval(question, diversify(hits, k), qvec, terms, dense_top=unit_top,
-                         intent=intent, content=content, unheld=unheld)
+                         intent=intent, content=content, unheld=unheld, standards=cited)
 
     def _referred(self, ranked: list[Hit]) -> list[Hit]:
         """A top penalty provision that punishes by another act (依照《安全生产许可证条例》的规定处罚) lifts that act's
